@@ -1,0 +1,160 @@
+/*
+ * libccred - OAuth2 client_credentials tokens from a secret kept in a store.
+ *
+ * The ccred command is built on this header alone. Typical use:
+ *
+ *     struct ccred_ctx *ctx;
+ *     struct ccred_token *tok;
+ *     if (ccred_open(&ctx, NULL, 0) != CCRED_OK) ...
+ *     if (ccred_token_get(ctx, NULL, &tok) != CCRED_OK)
+ *         fprintf(stderr, "%s\n", ccred_errmsg(ctx));
+ *     use(ccred_token_value(tok));
+ *     ccred_token_free(tok);
+ *     ccred_close(ctx);
+ *
+ * Ownership: every object returned through an out-pointer belongs to the
+ * caller and is released with its matching _free/_close.  Strings returned by
+ * accessors belong to the object they were read from.
+ */
+#ifndef CCRED_CCRED_H
+#define CCRED_CCRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(CCRED_BUILDING_LIBRARY)
+#define CCRED_API __attribute__((visibility("default")))
+#else
+#define CCRED_API
+#endif
+
+/*
+ * Errors.  Append-only: values are never renumbered or reused.
+ * ccred_exit_code() maps each to the sysexits status the command uses.
+ */
+typedef enum {
+	CCRED_OK = 0,
+	CCRED_E_USAGE = 1,       /* bad argument from the caller */
+	CCRED_E_INPUT = 2,       /* malformed protocol input */
+	CCRED_E_NOSECRET = 3,    /* no store holds the secret, or none is available */
+	CCRED_E_TEMPFAIL = 4,    /* network error, timeout, 5xx/429 after retries */
+	CCRED_E_PROTOCOL = 5,    /* endpoint answered something that is not a token */
+	CCRED_E_REJECTED = 6,    /* provider rejected the client (OAuth2 error) */
+	CCRED_E_CONFIG = 7,      /* configuration error */
+	CCRED_E_NOMEM = 8,       /* out of memory */
+	CCRED_E_NOPROFILE = 9,   /* no profile answers (a URL no profile matches) */
+	CCRED_E_INTERNAL = 10,   /* module missing or broken, system call failed */
+	CCRED_E_READONLY = 11,   /* no writable store in the stack */
+} ccred_error;
+
+/* A short, static description of an error code. */
+CCRED_API const char *ccred_strerror(ccred_error err);
+/* The sysexits status for an error code (0, 64, 65, 69, 70, 75, 76, 77, 78). */
+CCRED_API int ccred_exit_code(ccred_error err);
+/* The library's version string (the package version). */
+CCRED_API const char *ccred_version(void);
+
+struct ccred_ctx;
+struct ccred_token;
+
+/* Flags for ccred_open(). */
+#define CCRED_OPEN_NO_SYSTEM 0x1u /* skip $(sysconfdir)/ccred/config{,.d} */
+
+/*
+ * Open a context.  config_path NULL reads the system config, its config.d
+ * drop-ins, then the user config ($CCRED_CONFIG, else
+ * ${XDG_CONFIG_HOME:-~/.config}/ccred/config; a missing user file is fine).
+ * A non-NULL config_path replaces the user config (the system files are still
+ * read first unless CCRED_OPEN_NO_SYSTEM).  On failure *ctxp is still set
+ * when memory allowed, so ccred_errmsg(*ctxp) explains; close it either way.
+ */
+CCRED_API ccred_error ccred_open(struct ccred_ctx **ctxp, const char *config_path,
+                                 unsigned int flags);
+CCRED_API void ccred_close(struct ccred_ctx *ctx);
+
+/* The detail message of the last error on ctx ("" when none). */
+CCRED_API const char *ccred_errmsg(const struct ccred_ctx *ctx);
+
+/* Verbose tracing to stderr; secrets and tokens are always redacted. */
+CCRED_API void ccred_set_verbose(struct ccred_ctx *ctx, int level);
+
+/*
+ * Seconds of validity a handed-out token must still have; negative restores
+ * the profile's setting (default 60, capped at half the token's lifetime).
+ */
+CCRED_API void ccred_set_min_ttl(struct ccred_ctx *ctx, long seconds);
+
+/*
+ * Profile selection.  name NULL picks $CCRED_PROFILE, then "default", then
+ * the only profile.  The chosen name is returned in *chosen (owned by ctx),
+ * which may be NULL.
+ */
+CCRED_API ccred_error ccred_profile_select(struct ccred_ctx *ctx, const char *name,
+                                           const char **chosen);
+/*
+ * Select the profile whose `url` is the longest prefix of url (git's
+ * credential.<url> matching).  An explicit name (or $CCRED_PROFILE) wins; the
+ * "default"/only-profile fallbacks never apply.  CCRED_E_NOPROFILE when none.
+ */
+CCRED_API ccred_error ccred_profile_select_url(struct ccred_ctx *ctx, const char *name,
+                                               const char *url, const char **chosen);
+
+/* Get a token for the selected profile (selecting by name first if non-NULL). */
+CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile,
+                                      struct ccred_token **tokp);
+CCRED_API const char *ccred_token_value(const struct ccred_token *tok);
+/* "Bearer" for any case of bearer; otherwise as the server said it. */
+CCRED_API const char *ccred_token_type(const struct ccred_token *tok);
+/* Unix time the token expires at (local request start + expires_in). */
+CCRED_API time_t ccred_token_expires_at(const struct ccred_token *tok);
+/* Granted scope, or "" when the server named none. */
+CCRED_API const char *ccred_token_scope(const struct ccred_token *tok);
+/* Wipes and frees. NULL is fine. */
+CCRED_API void ccred_token_free(struct ccred_token *tok);
+
+/* Drop the cached token of the selected profile (or of every profile). */
+CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles);
+
+/*
+ * Profile properties, for listing and for protocols.  Keys are the config
+ * keys ("token_url", "client_id", "username" (defaults to client_id), ...);
+ * NULL when unset.  Owned by ctx.
+ */
+CCRED_API const char *ccred_profile_get(struct ccred_ctx *ctx, const char *profile,
+                                        const char *key);
+/* Number of profiles, and the name of the i-th, in the order first seen. */
+CCRED_API size_t ccred_profile_count(const struct ccred_ctx *ctx);
+CCRED_API const char *ccred_profile_name(const struct ccred_ctx *ctx, size_t i);
+/* The i-th value of a list key ("url", "secret_store"); NULL past the end. */
+CCRED_API const char *ccred_profile_list(struct ccred_ctx *ctx, const char *profile,
+                                         const char *key, size_t i);
+/*
+ * Seconds of life left in the cached token of a profile, without fetching;
+ * -1 when nothing valid is cached.
+ */
+CCRED_API long ccred_cache_remaining(struct ccred_ctx *ctx, const char *profile);
+
+/*
+ * The client secret of the selected profile.  secret_set takes len bytes (a
+ * trailing LF or CRLF is dropped) and writes them to the first writable store;
+ * *where receives the store's description (owned by ctx).  secret_delete
+ * erases from every writable store that holds it.  secret_status says which
+ * store answers (in *where) without reading the value out of the library.
+ */
+CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret, size_t len,
+                                       const char **where);
+CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **where);
+CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **where);
+
+/* Overwrite n bytes at p in a way the compiler cannot remove. */
+CCRED_API void ccred_wipe(void *p, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CCRED_CCRED_H */
