@@ -104,6 +104,9 @@ CCRED_API ccred_error ccred_profile_select(struct ccred_ctx *ctx, const char *na
 CCRED_API ccred_error ccred_profile_select_url(struct ccred_ctx *ctx, const char *name,
                                                const char *url, const char **chosen);
 
+/* The name of the selected profile, or NULL before one is selected. */
+CCRED_API const char *ccred_profile_current(const struct ccred_ctx *ctx);
+
 /* Get a token for the selected profile (selecting by name first if non-NULL). */
 CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile,
                                       struct ccred_token **tokp);

@@ -1,0 +1,73 @@
+/* The ccred command: shared declarations of its parts (one file per
+ * protocol).  The command sees libccred only through <ccred/ccred.h>. */
+#ifndef CCRED_HELPER_H
+#define CCRED_HELPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <ccred/ccred.h>
+
+/* sysexits used directly by the command */
+#define EX_OK_ 0
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_SOFTWARE 70
+#define EXIT_OSERR 71
+#define EXIT_IOERR 74
+
+struct opts {
+	const char *profile;
+	const char *config;
+	int verbose;
+	long min_ttl; /* -1 unset */
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(const struct opts *o, int argc, char **argv);
+	const char *help;
+};
+
+/* main.c */
+extern const char *progname;
+void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens a context with the global options applied; on failure prints the
+ * error and returns NULL with *status set. */
+struct ccred_ctx *open_ctx(const struct opts *o, int *status);
+/* Prints ccred's error for rc on stderr and returns its exit status. */
+int report(struct ccred_ctx *ctx, ccred_error rc);
+
+/* io.c: output is collected and written in one go, only on success. */
+struct out {
+	char *p;
+	size_t len, cap;
+};
+void out_add(struct out *o, const char *s, size_t n);
+void out_adds(struct out *o, const char *s);
+void out_addf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes o to stdout and wipes it; EXIT_IOERR when stdout fails. */
+int out_flush(struct out *o);
+void out_wipe(struct out *o);
+void out_json_string(struct out *o, const char *s);
+/* RFC 3339 UTC, e.g. 2026-11-28T07:13:49Z. */
+void fmt_rfc3339(long long t, char buf[32]);
+/* Reads one line of at most max bytes from f (no newline); 1 line, 0 EOF,
+ * -1 too long or NUL byte. Caller frees *line (wiping when it may hold a
+ * secret). */
+int read_line(FILE *f, char **line, size_t max);
+
+/* output.c */
+int cmd_token(const struct opts *o, int argc, char **argv);
+int cmd_header(const struct opts *o, int argc, char **argv);
+int cmd_json(const struct opts *o, int argc, char **argv);
+int cmd_logout(const struct opts *o, int argc, char **argv);
+int cmd_profiles(const struct opts *o, int argc, char **argv);
+/* git.c */
+int cmd_git(const struct opts *o, int argc, char **argv);
+/* secret.c */
+int cmd_secret(const struct opts *o, int argc, char **argv);
+
+#endif

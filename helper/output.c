@@ -1,0 +1,164 @@
+/* token, header, json, logout, profiles. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "helper.h"
+
+static int no_args(int argc, char **argv)
+{
+	if (argc > 1)
+		die_usage("%s takes no arguments", argv[0]);
+	return 0;
+}
+
+/* Gets a token with the global options; prints the error itself. */
+static struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ctxp, int *status)
+{
+	struct ccred_token *tok = NULL;
+	ccred_error rc;
+
+	if (!(*ctxp = open_ctx(o, status)))
+		return NULL;
+	rc = ccred_token_get(*ctxp, o->profile, &tok);
+	if (rc != CCRED_OK)
+		*status = report(*ctxp, rc);
+	return tok;
+}
+
+static int emit(const struct opts *o, int argc, char **argv,
+                void (*format)(struct out *, struct ccred_ctx *, const struct ccred_token *))
+{
+	struct ccred_ctx *ctx = NULL;
+	struct ccred_token *tok;
+	struct out out = {0};
+	int status = 0;
+
+	no_args(argc, argv);
+	if ((tok = get_token(o, &ctx, &status))) {
+		format(&out, ctx, tok);
+		status = out_flush(&out);
+	}
+	ccred_token_free(tok);
+	ccred_close(ctx);
+	return status;
+}
+
+static void fmt_token(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *t)
+{
+	out_addf(out, "%s\n", ccred_token_value(t));
+}
+
+static void fmt_header(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *t)
+{
+	out_addf(out, "Authorization: %s %s\n", ccred_token_type(t), ccred_token_value(t));
+}
+
+static void fmt_json(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *t)
+{
+	long long exp = (long long)ccred_token_expires_at(t);
+	long long left = exp ? exp - (long long)time(NULL) : 0;
+	const char *profile = ccred_profile_current(ctx);
+	char when[32];
+
+	out_adds(out, "{\"access_token\":");
+	out_json_string(out, ccred_token_value(t));
+	out_adds(out, ",\"token_type\":");
+	out_json_string(out, ccred_token_type(t));
+	if (exp) {
+		fmt_rfc3339(exp, when);
+		out_addf(out, ",\"expires_at\":\"%s\",\"expires_in\":%lld", when, left < 0 ? 0 : left);
+	} else {
+		out_adds(out, ",\"expires_at\":null,\"expires_in\":null");
+	}
+	out_adds(out, ",\"scope\":");
+	out_json_string(out, ccred_token_scope(t));
+	out_adds(out, ",\"profile\":");
+	out_json_string(out, profile ? profile : "");
+	out_adds(out, "}\n");
+}
+
+int cmd_token(const struct opts *o, int argc, char **argv)
+{
+	return emit(o, argc, argv, fmt_token);
+}
+
+int cmd_header(const struct opts *o, int argc, char **argv)
+{
+	return emit(o, argc, argv, fmt_header);
+}
+
+int cmd_json(const struct opts *o, int argc, char **argv)
+{
+	return emit(o, argc, argv, fmt_json);
+}
+
+int cmd_logout(const struct opts *o, int argc, char **argv)
+{
+	struct ccred_ctx *ctx;
+	bool all = false;
+	ccred_error rc;
+	int status = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else
+			die_usage("logout: unknown argument '%s'", argv[i]);
+	}
+	if (!(ctx = open_ctx(o, &status)))
+		return status;
+	if (!all && (rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK)
+		status = report(ctx, rc);
+	else if ((rc = ccred_cache_drop(ctx, all)) != CCRED_OK)
+		status = report(ctx, rc);
+	ccred_close(ctx);
+	return status;
+}
+
+int cmd_profiles(const struct opts *o, int argc, char **argv)
+{
+	struct ccred_ctx *ctx;
+	struct out out = {0};
+	int status = 0;
+
+	no_args(argc, argv);
+	if (!(ctx = open_ctx(o, &status)))
+		return status;
+	for (size_t i = 0; i < ccred_profile_count(ctx); i++) {
+		const char *name = ccred_profile_name(ctx, i);
+		const char *url = ccred_profile_get(ctx, name, "token_url");
+		const char *iss = ccred_profile_get(ctx, name, "issuer");
+		const char *cid = ccred_profile_get(ctx, name, "client_id");
+		long left = ccred_cache_remaining(ctx, name);
+
+		out_addf(&out, "%s\n", name);
+		if (!cid || (!url && !iss)) {
+			out_adds(&out, "  (incomplete: needs client_id and token_url or issuer)\n");
+			continue;
+		}
+		out_addf(&out, "  endpoint:  %s%s\n", url ? url : iss, url ? "" : " (issuer)");
+		out_addf(&out, "  client_id: %s\n", cid);
+		for (size_t j = 0;; j++) {
+			const char *st = ccred_profile_list(ctx, name, "secret_store", j);
+			if (!st)
+				break;
+			out_addf(&out, "  %s %s\n", j ? "           " : "store:    ", st);
+		}
+		for (size_t j = 0;; j++) {
+			const char *u = ccred_profile_list(ctx, name, "url", j);
+			if (!u)
+				break;
+			out_addf(&out, "  url:       %s\n", u);
+		}
+		if (left >= 0)
+			out_addf(&out, "  token:     cached, %ld s left\n", left);
+		else
+			out_adds(&out, "  token:     none cached\n");
+	}
+	status = out_flush(&out);
+	ccred_close(ctx);
+	return status;
+}

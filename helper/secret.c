@@ -1,0 +1,134 @@
+/*
+ * ccred secret set|delete|status.  The secret is read from the terminal
+ * without echo, or from stdin when that is not a terminal; never from argv.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+#define SECRET_MAX 65536
+
+/* Reads up to SECRET_MAX bytes from fd into a fresh buffer; -1 on overflow. */
+static ssize_t read_all(int fd, char *buf, size_t cap, bool one_line)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, one_line ? 1 : cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (one_line && buf[len - 1] == '\n')
+			break;
+		if (len >= cap)
+			return -2;
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t read_secret(const char *profile, char *buf, size_t cap)
+{
+	struct termios old, noecho;
+	ssize_t n;
+	int tty;
+
+	if (!isatty(STDIN_FILENO))
+		return read_all(STDIN_FILENO, buf, cap, false);
+	tty = STDIN_FILENO;
+	if (tcgetattr(tty, &old) < 0)
+		return -1;
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	noecho.c_lflag |= ECHONL;
+	fprintf(stderr, "Client secret for profile '%s': ", profile);
+	fflush(stderr);
+	if (tcsetattr(tty, TCSAFLUSH, &noecho) < 0)
+		return -1;
+	n = read_all(tty, buf, cap, true);
+	tcsetattr(tty, TCSAFLUSH, &old);
+	return n;
+}
+
+int cmd_secret(const struct opts *o, int argc, char **argv)
+{
+	struct ccred_ctx *ctx;
+	const char *where = NULL, *sub = argc > 1 ? argv[1] : NULL;
+	ccred_error rc;
+	char *buf = NULL;
+	int status = 0;
+
+	if (!sub || argc > 2 ||
+	    (strcmp(sub, "set") && strcmp(sub, "delete") && strcmp(sub, "status")))
+		die_usage("usage: ccred [-p PROFILE] secret set|delete|status "
+		          "(the secret is read from the terminal or stdin, never from arguments)");
+	if (!(ctx = open_ctx(o, &status)))
+		return status;
+	if ((rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK) {
+		status = report(ctx, rc);
+		goto out;
+	}
+	if (strcmp(sub, "set") == 0) {
+		ssize_t n;
+		if (!(buf = malloc(SECRET_MAX + 2))) {
+			errorf("out of memory");
+			status = EXIT_OSERR;
+			goto out;
+		}
+		n = read_secret(ccred_profile_current(ctx), buf, SECRET_MAX + 2);
+		if (n == -2 || n > SECRET_MAX + 1) {
+			errorf("the secret is longer than 64 KiB");
+			status = EXIT_DATAERR;
+			goto out;
+		}
+		if (n < 0) {
+			errorf("cannot read the secret: %s", strerror(errno));
+			status = EXIT_IOERR;
+			goto out;
+		}
+		rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
+		ccred_wipe(buf, SECRET_MAX + 2);
+		if (rc == CCRED_E_USAGE) {
+			errorf("%s", ccred_errmsg(ctx));
+			status = EXIT_DATAERR;
+		} else if (rc != CCRED_OK) {
+			status = report(ctx, rc);
+		} else {
+			/* The stored secret may be new: tokens of the old one go. */
+			ccred_cache_drop(ctx, 0);
+			fprintf(stderr, "ccred: stored the client secret of profile '%s' in %s\n",
+			        ccred_profile_current(ctx), where);
+		}
+	} else if (strcmp(sub, "delete") == 0) {
+		rc = ccred_secret_delete(ctx, &where);
+		if (rc != CCRED_OK)
+			status = report(ctx, rc);
+		else
+			fprintf(stderr, "ccred: deleted the client secret of profile '%s' from %s\n",
+			        ccred_profile_current(ctx), where);
+	} else {
+		struct out out = {0};
+		rc = ccred_secret_status(ctx, &where);
+		if (rc != CCRED_OK) {
+			status = report(ctx, rc);
+		} else {
+			out_addf(&out, "profile '%s': client secret found in %s\n",
+			         ccred_profile_current(ctx), where);
+			status = out_flush(&out);
+		}
+	}
+out:
+	free(buf);
+	ccred_close(ctx);
+	return status;
+}

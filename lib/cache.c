@@ -1,0 +1,419 @@
+/*
+ * The token cache: one small file per (endpoint, client_id, scope, audience,
+ * resource, auth_method) under $XDG_RUNTIME_DIR/ccred (memory-backed, per
+ * user), else ${XDG_CACHE_HOME:-~/.cache}/ccred.
+ *
+ * Every entry is written to a temp file in the same directory and renamed
+ * over the old one, so a reader sees the old entry or the new one, whole.
+ * The directory must be the user's and 0700, entries the user's and 0600,
+ * opened without following links; anything else is ignored and replaced.
+ */
+#include "ccred-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ENTRY_MAGIC "ccred-cache 1"
+#define ENTRY_MAX (256 * 1024)
+
+void ccredi_cache_entry_clear(struct ccredi_cache_entry *e)
+{
+	ccredi_free_secret_str(e->token);
+	free(e->token_type);
+	free(e->scope);
+	memset(e, 0, sizeof(*e));
+}
+
+static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int key_field(struct ccredi_buf *b, const char *v)
+{
+	/* Unit separator between fields: config values cannot hold it. */
+	return ccredi_buf_adds(b, v ? v : "") < 0 || ccredi_buf_add(b, "\x1f", 1) < 0 ? -1 : 0;
+}
+
+int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, char stem[33])
+{
+	uint64_t h1, h2;
+
+	if (ccredi_buf_adds(key, "v1\x1f") < 0 ||
+	    key_field(key, p->token_url ? p->token_url : p->issuer) < 0 ||
+	    key_field(key, p->token_url ? "" : "issuer") < 0 || key_field(key, p->client_id) < 0 ||
+	    key_field(key, p->scope) < 0 || key_field(key, p->audience) < 0 ||
+	    key_field(key, p->resource) < 0 || key_field(key, p->auth_method) < 0)
+		return -1;
+	/* The name need only spread keys out: the entry repeats the whole key
+	 * and a reader compares it, so a collision is a miss, never a leak. */
+	h1 = fnv1a(key->p, key->len, 0xcbf29ce484222325ULL);
+	h2 = fnv1a(key->p, key->len, 0x84222325cbf29ce4ULL);
+	snprintf(stem, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+	return 0;
+}
+
+static int mkdir_p(char *path)
+{
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			*s = '/';
+			return -1;
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+static char *cache_dir_path(void)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR"), *ch = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *p = NULL;
+
+	if (rt && rt[0] == '/') {
+		if (asprintf(&p, "%s/ccred", rt) < 0)
+			p = NULL;
+	} else if (ch && ch[0] == '/') {
+		if (asprintf(&p, "%s/ccred", ch) < 0)
+			p = NULL;
+	} else if (home && home[0] == '/') {
+		if (asprintf(&p, "%s/.cache/ccred", home) < 0)
+			p = NULL;
+	}
+	return p;
+}
+
+static int dir_check(int fd, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "cannot stat the cache directory: %s", strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "the cache directory is owned by uid %u, not by you",
+		         (unsigned)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0) {
+		snprintf(why, whylen, "the cache directory has mode %04o and cannot be fixed",
+		         (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* Moves a refused directory (a symlink, another user's) out of the way so a
+ * fresh one can take its place; the refused one is never followed. */
+static int set_aside(const char *path)
+{
+	char aside[PATH_MAX];
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return unlink(path);
+	if (snprintf(aside, sizeof(aside), "%s.refused.%ld", path, (long)getpid()) >=
+	    (int)sizeof(aside))
+		return -1;
+	return rename(path, aside);
+}
+
+int ccredi_cache_dir_open(struct ccred_ctx *ctx, char *why, size_t whylen)
+{
+	char *path = cache_dir_path();
+	int fd = -1;
+
+	if (!path) {
+		snprintf(why, whylen, "neither XDG_RUNTIME_DIR nor HOME is set");
+		return -1;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mkdir_p(path) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+			snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+			break;
+		}
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && dir_check(fd, why, whylen) == 0)
+			break;
+		if (fd < 0)
+			snprintf(why, whylen, "%s is not a directory of yours (%s)", path,
+			         strerror(errno));
+		else
+			close(fd);
+		fd = -1;
+		ccredi_trace(ctx, 1, "cache: refusing %s: %s; replacing it", path, why);
+		if (set_aside(path) < 0)
+			break;
+	}
+	if (fd >= 0 && !ctx->cache_dir)
+		ctx->cache_dir = path;
+	else
+		free(path);
+	return fd;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* The key, hex-encoded, so the entry stays one token per line. */
+static int key_hex(struct ccredi_buf *b, const char *key)
+{
+	for (const unsigned char *s = (const unsigned char *)key; *s; s++)
+		if (ccredi_buf_addf(b, "%02x", *s) < 0)
+			return -1;
+	return 0;
+}
+
+static bool key_hex_equal(const char *hex, size_t n, const char *key)
+{
+	size_t klen = strlen(key);
+
+	if (n != klen * 2)
+		return false;
+	for (size_t i = 0; i < klen; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0 || (char)(hi * 16 + lo) != key[i])
+			return false;
+	}
+	return true;
+}
+
+static bool parse_time(const char *s, size_t n, time_t *out)
+{
+	char tmp[24];
+	long v;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (!ccredi_parse_long(tmp, 0, LONG_MAX, &v))
+		return false;
+	*out = (time_t)v;
+	return true;
+}
+
+int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
+                       char *why, size_t whylen)
+{
+	const char *p = text, *end = text + len;
+	bool have_key = false, have_obtained = false, have_expires = false, done = false;
+	int lineno = 0;
+
+	memset(e, 0, sizeof(*e));
+	while (p < end && !done) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+		size_t n, vn;
+		const char *v;
+
+		if (!nl) {
+			snprintf(why, whylen, "truncated entry");
+			goto bad;
+		}
+		n = (size_t)(nl - p);
+		lineno++;
+		if (memchr(p, '\0', n) || memchr(p, '\r', n)) {
+			snprintf(why, whylen, "garbage in entry");
+			goto bad;
+		}
+		if (lineno == 1) {
+			if (n != strlen(ENTRY_MAGIC) || memcmp(p, ENTRY_MAGIC, n) != 0) {
+				snprintf(why, whylen, "not a cache entry of this version");
+				goto bad;
+			}
+			p = nl + 1;
+			continue;
+		}
+		if (n == 3 && memcmp(p, "end", 3) == 0) {
+			done = true;
+			p = nl + 1;
+			break;
+		}
+		sp = memchr(p, ' ', n);
+		if (!sp) {
+			snprintf(why, whylen, "malformed line %d", lineno);
+			goto bad;
+		}
+		v = sp + 1;
+		vn = (size_t)(nl - v);
+#define FIELD(name) ((size_t)(sp - p) == strlen(name) && memcmp(p, name, (size_t)(sp - p)) == 0)
+		if (FIELD("key")) {
+			if (!key_hex_equal(v, vn, key)) {
+				snprintf(why, whylen, "entry belongs to another key");
+				goto bad;
+			}
+			have_key = true;
+		} else if (FIELD("obtained")) {
+			have_obtained = parse_time(v, vn, &e->obtained);
+		} else if (FIELD("expires")) {
+			have_expires = parse_time(v, vn, &e->expires);
+		} else if (FIELD("type")) {
+			free(e->token_type);
+			e->token_type = strndup(v, vn);
+		} else if (FIELD("scope")) {
+			free(e->scope);
+			e->scope = strndup(v, vn);
+		} else if (FIELD("token")) {
+			ccredi_free_secret_str(e->token);
+			e->token = strndup(v, vn);
+		}
+#undef FIELD
+		p = nl + 1;
+	}
+	if (!done || p != end) {
+		snprintf(why, whylen, done ? "data after the end of the entry" : "truncated entry");
+		goto bad;
+	}
+	if (!have_key || !have_obtained || !have_expires || !e->token || !*e->token ||
+	    !e->token_type) {
+		snprintf(why, whylen, "incomplete entry");
+		goto bad;
+	}
+	return 0;
+bad:
+	ccredi_cache_entry_clear(e);
+	return 1;
+}
+
+int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccredi_cache_entry *e,
+                      char *why, size_t whylen)
+{
+	char name[48], *text = NULL;
+	struct stat st;
+	size_t got = 0;
+	int fd, rc = 1;
+
+	snprintf(name, sizeof(name), "%s.tok", stem);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(why, whylen, errno == ENOENT ? "no entry" : "entry refused: %s",
+		         strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "entry refused: not a regular file");
+		goto out;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+		snprintf(why, whylen, "entry refused: owner uid %u, mode %04o", (unsigned)st.st_uid,
+		         (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size <= 0 || st.st_size > ENTRY_MAX) {
+		snprintf(why, whylen, "entry refused: size %lld", (long long)st.st_size);
+		goto out;
+	}
+	if (!(text = malloc((size_t)st.st_size))) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	rc = ccredi_cache_parse(text, got, key, e, why, whylen);
+out:
+	if (text)
+		ccredi_freezero(text, (size_t)st.st_size);
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int ccredi_cache_write(int dirfd, const char *stem, const char *key,
+                       const struct ccredi_cache_entry *e, char *why, size_t whylen)
+{
+	struct ccredi_buf b = {0};
+	char tmp[80], name[48];
+	unsigned int rnd = 0;
+	int fd = -1, rc = -1;
+
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+		rnd = (unsigned int)time(NULL);
+	snprintf(tmp, sizeof(tmp), ".%s.%ld.%08x.tmp", stem, (long)getpid(), rnd);
+	snprintf(name, sizeof(name), "%s.tok", stem);
+	if (ccredi_buf_adds(&b, ENTRY_MAGIC "\nkey ") < 0 || key_hex(&b, key) < 0 ||
+	    ccredi_buf_addf(&b, "\nobtained %lld\nexpires %lld\ntype %s\nscope %s\ntoken ",
+	                    (long long)e->obtained, (long long)e->expires, e->token_type,
+	                    e->scope ? e->scope : "") < 0 ||
+	    ccredi_buf_adds(&b, e->token) < 0 || ccredi_buf_adds(&b, "\nend\n") < 0) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot create a cache entry: %s", strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, b.p, b.len) < 0 || fdatasync(fd) < 0) {
+		snprintf(why, whylen, "cannot write a cache entry: %s", strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		snprintf(why, whylen, "cannot write a cache entry: %s", strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		snprintf(why, whylen, "cannot install a cache entry: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlinkat(dirfd, tmp, 0);
+	ccredi_buf_clear(&b);
+	return rc;
+}
+
+int ccredi_cache_remove(int dirfd, const char *stem)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s.tok", stem);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}

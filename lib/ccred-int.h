@@ -1,0 +1,236 @@
+/*
+ * Declarations shared inside libccred.  Names: ccred_ public (exported),
+ * ccredi_ internal (hidden by -fvisibility=hidden and never matched by the
+ * ^ccred_ export pattern), everything else static.
+ */
+#ifndef CCRED_INT_H
+#define CCRED_INT_H
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <ccred/ccred.h>
+#include <ccred/store.h>
+
+#include "http.h"
+
+#define CCREDI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ------------------------------------------------------------ buf.c */
+struct ccredi_buf {
+	char *p;
+	size_t len, cap;
+};
+int ccredi_buf_add(struct ccredi_buf *b, const char *s, size_t n);
+int ccredi_buf_adds(struct ccredi_buf *b, const char *s);
+int ccredi_buf_addf(struct ccredi_buf *b, const char *fmt, ...) CCREDI_PRINTF(2, 3);
+/* Appends s form-urlencoded (application/x-www-form-urlencoded). */
+int ccredi_buf_add_urlenc(struct ccredi_buf *b, const char *s, size_t n);
+/* Wipes, then frees. */
+void ccredi_buf_clear(struct ccredi_buf *b);
+
+struct ccredi_strlist {
+	char **v;
+	size_t n;
+};
+int ccredi_strlist_add(struct ccredi_strlist *l, const char *s);
+void ccredi_strlist_clear(struct ccredi_strlist *l);
+
+/* Strict decimal parse of a whole string; false on junk or overflow. */
+bool ccredi_parse_long(const char *s, long min, long max, long *out);
+/* Split like a shell's simple words: whitespace, '…' and "…" quoting,
+ * backslash inside "…" and outside quotes. No expansion. */
+int ccredi_split_words(const char *s, struct ccredi_strlist *out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ secmem.c */
+void ccredi_wipe(void *p, size_t n);
+void ccredi_freezero(void *p, size_t n);
+void ccredi_free_secret_str(char *s); /* wipe strlen(s) bytes, free */
+char *ccredi_strdup(const char *s);   /* NULL-safe strdup */
+
+/* ------------------------------------------------------------ config.c */
+enum ccredi_key {
+	K_TOKEN_URL,
+	K_ISSUER,
+	K_CLIENT_ID,
+	K_SCOPE,
+	K_AUDIENCE,
+	K_RESOURCE,
+	K_AUTH_METHOD,
+	K_MIN_TTL,
+	K_CA_FILE,
+	K_CA_PATH,
+	K_PROXY,
+	K_TIMEOUT,
+	K_USERNAME,
+	K_CACHE,
+	K_NSCALAR,
+	/* list keys */
+	K_URL = K_NSCALAR,
+	K_SECRET_STORE,
+	K_NKEYS
+};
+#define CCREDI_NLISTS (K_NKEYS - K_NSCALAR)
+
+struct ccredi_section {
+	char *name; /* profile name; NULL for [defaults] */
+	char *val[K_NSCALAR];
+	struct ccredi_strlist list[CCREDI_NLISTS];
+	bool list_set[CCREDI_NLISTS];
+	unsigned list_seq[CCREDI_NLISTS]; /* section occurrence that last set it */
+	char *file;                       /* where it was first declared */
+	int line;
+};
+
+struct ccredi_config {
+	struct ccredi_section defaults;
+	struct ccredi_section *profiles;
+	size_t nprofiles;
+	struct ccredi_strlist files; /* files read, in order */
+};
+
+/* A profile with [defaults] folded in and defaults applied. */
+struct ccredi_profile {
+	const char *name;
+	const char *token_url, *issuer, *client_id, *scope, *audience, *resource;
+	const char *auth_method, *ca_file, *ca_path, *proxy, *username;
+	long min_ttl; /* -1: default rule */
+	long timeout; /* seconds */
+	bool cache;
+	const struct ccredi_strlist *urls, *stores;
+	const struct ccredi_section *sec;
+};
+
+int ccredi_key_lookup(const char *name);
+const char *ccredi_key_name(int key);
+/* Parses one file's text into cfg.  Returns CCRED_OK or CCRED_E_CONFIG with a
+ * "FILE:LINE: ..." message in err. */
+ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, const char *text,
+                                size_t len, char *err, size_t errlen);
+/* Reads a file, refusing one that is not the user's or root's, or that others
+ * may write.  missing_ok: ENOENT is not an error. */
+ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path, bool missing_ok,
+                                    char *err, size_t errlen);
+void ccredi_config_clear(struct ccredi_config *cfg);
+struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name);
+/* Resolve and validate a profile (token_url or issuer, client_id present). */
+ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
+                                   struct ccredi_profile *out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ urlmatch.c */
+struct ccredi_url {
+	char *scheme; /* lower case */
+	char *host;   /* lower case, without [] for IPv6 */
+	int port;     /* explicit or the scheme's default; 0 unknown */
+	char *path;   /* starts with '/', or "" */
+};
+int ccredi_url_parse(const char *s, struct ccredi_url *u);
+void ccredi_url_clear(struct ccredi_url *u);
+bool ccredi_host_is_loopback(const char *host);
+/* Length of the match of pattern against url as git's credential.<url> does
+ * it, or -1 when it does not match. */
+int ccredi_url_match(const struct ccredi_url *pattern, const struct ccredi_url *url);
+/* For a token endpoint: https, or http on a loopback literal. */
+bool ccredi_url_secure_enough(const char *url, char *why, size_t whylen);
+
+/* ------------------------------------------------------------ json.c */
+struct ccredi_tokresp {
+	char *access_token; /* secret: ccredi_free_secret_str */
+	char *token_type;   /* as given, or NULL */
+	char *scope;        /* or NULL */
+	long expires_in;    /* -1 when absent */
+	char *error, *error_description, *error_uri;
+};
+/* Parses a token endpoint body strictly.  Returns CCRED_OK when access_token
+ * is a string; CCRED_E_REJECTED when an OAuth2 error object; CCRED_E_PROTOCOL
+ * otherwise, with why filled. */
+ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tokresp *out,
+                                 char *why, size_t whylen);
+void ccredi_tokresp_clear(struct ccredi_tokresp *r);
+/* `exp` claim of a JWT, or -1. */
+long long ccredi_jwt_exp(const char *token);
+/* JSON string literal of s (with quotes) appended to b. */
+int ccredi_json_quote(struct ccredi_buf *b, const char *s);
+/* token_endpoint (and issuer) from a discovery document. */
+ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
+                                   char **token_endpoint, char *why, size_t whylen);
+
+/* ------------------------------------------------------------ the context */
+struct ccredi_store_inst {
+	struct ccred_store_vtable vt;
+	void *state;
+	void *dl; /* dlopen handle, NULL for built-ins */
+	char *line;
+};
+
+struct ccred_ctx {
+	struct ccredi_config cfg;
+	char errmsg[1024];
+	int verbose;
+	long min_ttl_override; /* -1 none */
+	bool have_profile;
+	struct ccredi_profile prof;
+	char *where; /* description returned by secret_* */
+	void *http_dl;
+	const struct ccredi_http_vtable *http;
+	char *cache_dir; /* resolved lazily */
+};
+
+ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt, ...)
+    CCREDI_PRINTF(3, 4);
+void ccredi_trace(struct ccred_ctx *ctx, int level, const char *fmt, ...) CCREDI_PRINTF(3, 4);
+/* The module directory: compiled in, or $CCRED_MODULE_DIR (tests). */
+const char *ccredi_module_dir(void);
+/* Ensures a profile is selected (the default rule when none yet). */
+ccred_error ccredi_need_profile(struct ccred_ctx *ctx);
+
+/* ------------------------------------------------------------ cache.c */
+struct ccredi_cache_entry {
+	char *token; /* secret */
+	char *token_type;
+	char *scope;
+	time_t obtained, expires;
+};
+void ccredi_cache_entry_clear(struct ccredi_cache_entry *e);
+/* The cache key string of a profile, and its file stem (32 hex digits). */
+int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, char stem[33]);
+/* Opens (creating, 0700) the cache directory and checks it; -1 + why. */
+int ccredi_cache_dir_open(struct ccred_ctx *ctx, char *why, size_t whylen);
+/* Reads an entry; 0 found, 1 absent/invalid (why says which). */
+int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccredi_cache_entry *e,
+                      char *why, size_t whylen);
+int ccredi_cache_write(int dirfd, const char *stem, const char *key,
+                       const struct ccredi_cache_entry *e, char *why, size_t whylen);
+int ccredi_cache_remove(int dirfd, const char *stem);
+/* Parse an entry's text (exposed for the unit tests and the fuzzer). */
+int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
+                       char *why, size_t whylen);
+
+/* ------------------------------------------------------------ lock.c */
+/* Takes an exclusive flock on STEM.lock within timeout_ms; returns the fd
+ * or -1 (errno ETIMEDOUT on timeout). */
+int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms);
+void ccredi_lock_release(int fd);
+
+/* ------------------------------------------------------------ stores.c */
+/* Reads the profile's secret through its store stack into a malloc'd,
+ * NUL-terminated buffer (caller: ccredi_free_secret_str). */
+ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len);
+ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
+                              struct ccredi_store_inst *inst);
+void ccredi_store_close(struct ccredi_store_inst *inst);
+void ccredi_store_key(const struct ccredi_profile *p, struct ccred_store_key *k);
+long ccredi_store_timeout_ms(const struct ccredi_profile *p);
+const char *ccredi_store_result_name(int r);
+
+/* ------------------------------------------------------------ fetch.c */
+/* Asks the token endpoint; fills resp and the request start time. */
+ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccredi_tokresp *resp,
+                         time_t *started);
+ccred_error ccredi_http_load(struct ccred_ctx *ctx);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * The INI configuration: [defaults] and [profile NAME] sections of
+ * key = value lines.  Whole-line comments start with # or ;.
+ *
+ * Hand-written rather than libinih: Debian's libinih is built with a
+ * 200-byte line limit (a longer `command` store line would be split in two
+ * silently) and with multi-line continuation (an indented line would become
+ * a repeated key).  Both would misread valid configs without a word.
+ */
+#include "ccred-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+static const char *const key_names[K_NKEYS] = {
+	[K_TOKEN_URL] = "token_url", [K_ISSUER] = "issuer",       [K_CLIENT_ID] = "client_id",
+	[K_SCOPE] = "scope",         [K_AUDIENCE] = "audience",   [K_RESOURCE] = "resource",
+	[K_AUTH_METHOD] = "auth_method", [K_MIN_TTL] = "min_ttl", [K_CA_FILE] = "ca_file",
+	[K_CA_PATH] = "ca_path",     [K_PROXY] = "proxy",         [K_TIMEOUT] = "timeout",
+	[K_USERNAME] = "username",   [K_CACHE] = "cache",         [K_URL] = "url",
+	[K_SECRET_STORE] = "secret_store",
+};
+
+int ccredi_key_lookup(const char *name)
+{
+	for (int k = 0; k < K_NKEYS; k++)
+		if (strcmp(key_names[k], name) == 0)
+			return k;
+	return -1;
+}
+
+const char *ccredi_key_name(int key)
+{
+	return key >= 0 && key < K_NKEYS ? key_names[key] : NULL;
+}
+
+static void section_clear(struct ccredi_section *s)
+{
+	free(s->name);
+	free(s->file);
+	for (int k = 0; k < K_NSCALAR; k++)
+		free(s->val[k]);
+	for (int i = 0; i < CCREDI_NLISTS; i++)
+		ccredi_strlist_clear(&s->list[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+void ccredi_config_clear(struct ccredi_config *cfg)
+{
+	section_clear(&cfg->defaults);
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		section_clear(&cfg->profiles[i]);
+	free(cfg->profiles);
+	ccredi_strlist_clear(&cfg->files);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		if (strcmp(cfg->profiles[i].name, name) == 0)
+			return &cfg->profiles[i];
+	return NULL;
+}
+
+static bool valid_profile_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.' || *s == '@'))
+			return false;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Checks a value for its key; writes why on failure. */
+static bool value_ok(int key, const char *v, char *why, size_t whylen)
+{
+	long n;
+
+	switch (key) {
+	case K_TOKEN_URL:
+	case K_ISSUER:
+		return ccredi_url_secure_enough(v, why, whylen);
+	case K_AUTH_METHOD:
+		if (strcmp(v, "client_secret_post") == 0 || strcmp(v, "client_secret_basic") == 0)
+			return true;
+		snprintf(why, whylen, "auth_method must be client_secret_post or client_secret_basic");
+		return false;
+	case K_MIN_TTL:
+		if (ccredi_parse_long(v, 0, 86400L * 366, &n))
+			return true;
+		snprintf(why, whylen, "min_ttl must be a number of seconds (0 or more)");
+		return false;
+	case K_TIMEOUT:
+		if (ccredi_parse_long(v, 1, 3600, &n))
+			return true;
+		snprintf(why, whylen, "timeout must be a number of seconds from 1 to 3600");
+		return false;
+	case K_CACHE:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
+			return true;
+		snprintf(why, whylen, "cache must be yes or no");
+		return false;
+	case K_URL: {
+		struct ccredi_url u = {0};
+		bool ok = ccredi_url_parse(v, &u) == 0;
+		ccredi_url_clear(&u);
+		if (!ok)
+			snprintf(why, whylen, "url '%s' is not a URL (scheme://host[:port][/path])", v);
+		return ok;
+	}
+	case K_SECRET_STORE: {
+		struct ccredi_strlist w = {0};
+		char err[128] = "";
+		bool ok = ccredi_split_words(v, &w, err, sizeof(err)) == 0 && w.n > 0;
+		if (ok)
+			for (const char *p = w.v[0]; *p; p++)
+				if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+					ok = false;
+		if (!ok)
+			snprintf(why, whylen, "secret_store '%s': %s", v,
+			         *err ? err : "must start with a store name (libsecret, file, env, ...)");
+		ccredi_strlist_clear(&w);
+		return ok;
+	}
+	default:
+		return true;
+	}
+}
+
+static struct ccredi_section *section_get(struct ccredi_config *cfg, const char *name,
+                                          const char *file, int line)
+{
+	struct ccredi_section *s, *v;
+
+	if (!name)
+		s = &cfg->defaults;
+	else if (!(s = ccredi_config_find(cfg, name))) {
+		v = realloc(cfg->profiles, (cfg->nprofiles + 1) * sizeof(*v));
+		if (!v)
+			return NULL;
+		cfg->profiles = v;
+		s = &v[cfg->nprofiles];
+		memset(s, 0, sizeof(*s));
+		if (!(s->name = strdup(name)))
+			return NULL;
+		cfg->nprofiles++;
+	}
+	if (!s->file) {
+		s->file = strdup(file);
+		s->line = line;
+	}
+	return s;
+}
+
+ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, const char *text,
+                                size_t len, char *err, size_t errlen)
+{
+	static unsigned occurrence; /* distinguishes each [section] header seen */
+	struct ccredi_section *sec = NULL;
+	unsigned sec_seq = 0;
+	char *copy, *line, *next;
+	char why[512];
+	int lineno = 0;
+	ccred_error rc = CCRED_E_CONFIG;
+
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errlen, "%s: contains a NUL byte", file);
+		return CCRED_E_CONFIG;
+	}
+	if (!(copy = malloc(len + 1))) {
+		snprintf(err, errlen, "out of memory");
+		return CCRED_E_NOMEM;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	/* A UTF-8 byte order mark is not part of the first line. */
+	line = strncmp(copy, "\xEF\xBB\xBF", 3) == 0 ? copy + 3 : copy;
+
+	for (; line; line = next) {
+		char *s, *eq, *key, *val;
+		int k;
+
+		lineno++;
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		for (const char *c = s; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t') {
+				snprintf(err, errlen, "%s:%d: control character in line", file, lineno);
+				goto out;
+			}
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+			char *name;
+			if (!end || end[1]) {
+				snprintf(err, errlen, "%s:%d: malformed section header", file, lineno);
+				goto out;
+			}
+			*end = '\0';
+			name = trim(s + 1);
+			if (strcmp(name, "defaults") == 0) {
+				name = NULL;
+			} else if (strncmp(name, "profile", 7) == 0 &&
+			           (name[7] == ' ' || name[7] == '\t')) {
+				name = trim(name + 7);
+				if (!valid_profile_name(name)) {
+					snprintf(err, errlen,
+					         "%s:%d: bad profile name '%s' (letters, digits, - _ . @)",
+					         file, lineno, name);
+					goto out;
+				}
+			} else {
+				snprintf(err, errlen,
+				         "%s:%d: unknown section [%s] (expected [defaults] or "
+				         "[profile NAME])",
+				         file, lineno, name);
+				goto out;
+			}
+			if (!(sec = section_get(cfg, name, file, lineno)))
+				goto nomem;
+			sec_seq = ++occurrence;
+			continue;
+		}
+		if (!(eq = strchr(s, '='))) {
+			snprintf(err, errlen, "%s:%d: expected key = value", file, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		if ((k = ccredi_key_lookup(key)) < 0) {
+			snprintf(err, errlen, "%s:%d: unknown key '%s'", file, lineno, key);
+			goto out;
+		}
+		if (!sec) {
+			snprintf(err, errlen, "%s:%d: '%s' outside a section", file, lineno, key);
+			goto out;
+		}
+		if (*val && !value_ok(k, val, why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%d: %s", file, lineno, why);
+			goto out;
+		}
+		if (k < K_NSCALAR) {
+			free(sec->val[k]);
+			/* An empty value unsets, hiding what [defaults] gives. */
+			if (!(sec->val[k] = strdup(val)))
+				goto nomem;
+		} else {
+			int li = k - K_NSCALAR;
+			if (sec->list_seq[li] != sec_seq) {
+				ccredi_strlist_clear(&sec->list[li]);
+				sec->list_seq[li] = sec_seq;
+				sec->list_set[li] = true;
+			}
+			if (*val && ccredi_strlist_add(&sec->list[li], val) < 0)
+				goto nomem;
+		}
+	}
+	rc = CCRED_OK;
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	rc = CCRED_E_NOMEM;
+out:
+	free(copy);
+	return rc;
+}
+
+ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path, bool missing_ok,
+                                    char *err, size_t errlen)
+{
+	struct ccredi_buf b = {0};
+	struct stat st;
+	char chunk[4096];
+	ccred_error rc = CCRED_E_CONFIG;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok)
+			return CCRED_OK;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return CCRED_E_CONFIG;
+	}
+	/* A config names commands to run and where secrets go: refuse one that
+	 * anybody but its user (or root) could have written. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by you or root; refusing it", path,
+		         (unsigned)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & 022) {
+		snprintf(err, errlen,
+		         "%s: writable by group or others (mode %04o); run chmod go-w %s", path,
+		         (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (b.len + (size_t)n > CONFIG_MAX_BYTES) {
+			snprintf(err, errlen, "%s: larger than 1 MiB", path);
+			goto out;
+		}
+		if (ccredi_buf_add(&b, chunk, (size_t)n) < 0) {
+			rc = CCRED_E_NOMEM;
+			goto out;
+		}
+	}
+	rc = ccredi_config_parse(cfg, path, b.p ? b.p : "", b.len, err, errlen);
+	if (rc == CCRED_OK && ccredi_strlist_add(&cfg->files, path) < 0)
+		rc = CCRED_E_NOMEM;
+out:
+	close(fd);
+	ccredi_buf_clear(&b);
+	return rc;
+}
+
+ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
+                                   struct ccredi_profile *p, char *err, size_t errlen)
+{
+	const struct ccredi_section *s = ccredi_config_find(cfg, name);
+	const struct ccredi_section *d = &cfg->defaults;
+	const char *v[K_NSCALAR];
+
+	if (!s) {
+		snprintf(err, errlen, "no profile '%s' in the configuration", name);
+		return CCRED_E_CONFIG;
+	}
+	for (int k = 0; k < K_NSCALAR; k++) {
+		v[k] = s->val[k] ? s->val[k] : d->val[k];
+		if (v[k] && !*v[k])
+			v[k] = NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->name = s->name;
+	p->sec = s;
+	p->token_url = v[K_TOKEN_URL];
+	p->issuer = v[K_ISSUER];
+	p->client_id = v[K_CLIENT_ID];
+	p->scope = v[K_SCOPE];
+	p->audience = v[K_AUDIENCE];
+	p->resource = v[K_RESOURCE];
+	p->auth_method = v[K_AUTH_METHOD] ? v[K_AUTH_METHOD] : "client_secret_post";
+	p->ca_file = v[K_CA_FILE];
+	p->ca_path = v[K_CA_PATH];
+	p->proxy = v[K_PROXY];
+	p->username = v[K_USERNAME] ? v[K_USERNAME] : v[K_CLIENT_ID];
+	p->min_ttl = -1;
+	if (v[K_MIN_TTL])
+		ccredi_parse_long(v[K_MIN_TTL], 0, 86400L * 366, &p->min_ttl);
+	p->timeout = 30;
+	if (v[K_TIMEOUT])
+		ccredi_parse_long(v[K_TIMEOUT], 1, 3600, &p->timeout);
+	p->cache = !v[K_CACHE] || strcmp(v[K_CACHE], "yes") == 0;
+	p->urls = s->list_set[K_URL - K_NSCALAR] ? &s->list[K_URL - K_NSCALAR]
+	                                         : &d->list[K_URL - K_NSCALAR];
+	p->stores = s->list_set[K_SECRET_STORE - K_NSCALAR]
+	                ? &s->list[K_SECRET_STORE - K_NSCALAR]
+	                : &d->list[K_SECRET_STORE - K_NSCALAR];
+
+	if (!p->token_url && !p->issuer) {
+		snprintf(err, errlen, "%s:%d: profile '%s' has no token_url (or issuer)", s->file,
+		         s->line, name);
+		return CCRED_E_CONFIG;
+	}
+	if (!p->client_id) {
+		snprintf(err, errlen, "%s:%d: profile '%s' has no client_id", s->file, s->line, name);
+		return CCRED_E_CONFIG;
+	}
+	return CCRED_OK;
+}

@@ -1,0 +1,211 @@
+/* ccred secret set|delete|status: the stack seen from the writing side. */
+#include "ccred-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *set_where(struct ccred_ctx *ctx, struct ccredi_store_inst *inst)
+{
+	const char *d = inst->vt.describe ? inst->vt.describe(inst->state) : NULL;
+
+	free(ctx->where);
+	ctx->where = strdup(d ? d : inst->line);
+	return ctx->where;
+}
+
+typedef int (*store_op)(struct ccred_ctx *ctx, struct ccredi_store_inst *inst,
+                        const struct ccred_store_key *key, const void *arg, char *err,
+                        size_t errlen);
+
+struct walk {
+	struct ccredi_buf why;
+	bool any_writable, locked;
+};
+
+static void walk_note(struct walk *w, const char *line, const char *what)
+{
+	if (w->why.len)
+		ccredi_buf_adds(&w->why, "; ");
+	if (!strstr(what, line))
+		ccredi_buf_addf(&w->why, "%s: ", line);
+	ccredi_buf_adds(&w->why, what);
+}
+
+CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret, size_t len,
+                                       const char **where)
+{
+	struct walk w = {0};
+	struct ccred_store_key key;
+	ccred_error rc;
+
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	/* One trailing newline (LF or CRLF) is not part of a secret. */
+	if (len && secret[len - 1] == '\n')
+		len--;
+	if (len && secret[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
+	if (len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', len))
+		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is over 64 KiB or has a NUL byte");
+	ccredi_store_key(&ctx->prof, &key);
+	for (size_t i = 0;; i++) {
+		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
+		struct ccredi_store_inst inst;
+		char err[512] = "";
+		int r;
+
+		if (!line)
+			break;
+		rc = ccredi_store_open(ctx, line, &inst);
+		if (rc == CCRED_E_NOSECRET) {
+			walk_note(&w, line, ctx->errmsg);
+			continue;
+		}
+		if (rc != CCRED_OK)
+			goto out;
+		if (!inst.vt.set) {
+			walk_note(&w, line, "read-only store");
+			ccredi_store_close(&inst);
+			continue;
+		}
+		w.any_writable = true;
+		r = inst.vt.set(inst.state, &key, secret, len, err, sizeof(err));
+		if (r == CCRED_STORE_OK) {
+			if (where)
+				*where = set_where(ctx, &inst);
+			ccredi_store_close(&inst);
+			rc = CCRED_OK;
+			goto out;
+		}
+		ccredi_store_close(&inst);
+		if (r == CCRED_STORE_INSECURE) {
+			rc = ccredi_err(ctx, CCRED_E_CONFIG, "%s", err);
+			goto out;
+		}
+		w.locked |= r == CCRED_STORE_LOCKED;
+		walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
+	}
+	rc = ccredi_err(ctx, w.any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
+	                "could not store the secret of profile '%s': %s", ctx->prof.name,
+	                w.why.len ? w.why.p : "no secret_store");
+out:
+	ccredi_buf_clear(&w.why);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **where)
+{
+	struct walk w = {0};
+	struct ccredi_buf done = {0};
+	struct ccred_store_key key;
+	ccred_error rc;
+
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	ccredi_store_key(&ctx->prof, &key);
+	for (size_t i = 0;; i++) {
+		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
+		struct ccredi_store_inst inst;
+		char err[512] = "";
+		int r;
+
+		if (!line)
+			break;
+		rc = ccredi_store_open(ctx, line, &inst);
+		if (rc == CCRED_E_NOSECRET) {
+			walk_note(&w, line, ctx->errmsg);
+			continue;
+		}
+		if (rc != CCRED_OK)
+			goto out;
+		if (!inst.vt.erase) {
+			ccredi_store_close(&inst);
+			continue;
+		}
+		w.any_writable = true;
+		r = inst.vt.erase(inst.state, &key, err, sizeof(err));
+		if (r == CCRED_STORE_OK) {
+			if (done.len)
+				ccredi_buf_adds(&done, ", ");
+			ccredi_buf_adds(&done, set_where(ctx, &inst));
+		} else if (r != CCRED_STORE_NOTFOUND) {
+			w.locked |= r == CCRED_STORE_LOCKED;
+			walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
+		}
+		ccredi_store_close(&inst);
+	}
+	if (done.len) {
+		free(ctx->where);
+		ctx->where = strdup(done.p);
+		if (where)
+			*where = ctx->where;
+		rc = CCRED_OK;
+	} else if (w.why.len) {
+		rc = ccredi_err(ctx, CCRED_E_NOSECRET, "could not delete the secret of profile '%s': %s",
+		                ctx->prof.name, w.why.p);
+	} else {
+		rc = ccredi_err(ctx, w.any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
+		                "no stored secret for profile '%s'%s", ctx->prof.name,
+		                w.any_writable ? "" : " in a writable store");
+	}
+out:
+	ccredi_buf_clear(&w.why);
+	ccredi_buf_clear(&done);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **where)
+{
+	struct walk w = {0};
+	struct ccred_store_key key;
+	char *buf = NULL;
+	ccred_error rc;
+
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if (!(buf = malloc(CCRED_STORE_SECRET_MAX)))
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	ccredi_store_key(&ctx->prof, &key);
+	for (size_t i = 0;; i++) {
+		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
+		struct ccredi_store_inst inst;
+		char err[512] = "";
+		size_t len = 0;
+		int r;
+
+		if (!line)
+			break;
+		rc = ccredi_store_open(ctx, line, &inst);
+		if (rc == CCRED_E_NOSECRET) {
+			walk_note(&w, line, ctx->errmsg);
+			continue;
+		}
+		if (rc != CCRED_OK)
+			goto out;
+		r = inst.vt.get(inst.state, &key, buf, CCRED_STORE_SECRET_MAX, &len, err,
+		                sizeof(err));
+		ccredi_wipe(buf, len);
+		if (r == CCRED_STORE_OK && len > 0) {
+			if (where)
+				*where = set_where(ctx, &inst);
+			ccredi_store_close(&inst);
+			rc = CCRED_OK;
+			goto out;
+		}
+		ccredi_store_close(&inst);
+		if (r == CCRED_STORE_INSECURE) {
+			rc = ccredi_err(ctx, CCRED_E_CONFIG, "%s", err);
+			goto out;
+		}
+		walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
+	}
+	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s': %s",
+	                ctx->prof.name, w.why.len ? w.why.p : "no secret_store");
+out:
+	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX);
+	ccredi_buf_clear(&w.why);
+	return rc;
+}

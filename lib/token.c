@@ -1,0 +1,356 @@
+/*
+ * The context and the token life cycle: cache hit, else one fetch under
+ * the lock (re-checking the cache once the lock is ours), then the entry
+ * written whole.  The hit path reads config and one small file: no secret,
+ * no D-Bus, no libcurl.
+ */
+#include "ccred-int.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct ccred_token {
+	char *value; /* secret */
+	char *type;
+	char *scope;
+	time_t expires; /* 0: unknown */
+};
+
+static int conf_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+static ccred_error read_system(struct ccred_ctx *ctx)
+{
+	const char *dir = secure_getenv("CCRED_SYSCONFDIR");
+	char path[4096];
+	struct dirent **names = NULL;
+	ccred_error rc;
+	int n;
+
+	if (!dir || !*dir)
+		dir = CCRED_SYSCONFDIR;
+	snprintf(path, sizeof(path), "%s/ccred/config", dir);
+	rc = ccredi_config_read_file(&ctx->cfg, path, true, ctx->errmsg, sizeof(ctx->errmsg));
+	if (rc != CCRED_OK)
+		return rc;
+	snprintf(path, sizeof(path), "%s/ccred/config.d", dir);
+	n = scandir(path, &names, conf_filter, alphasort);
+	for (int i = 0; i < n; i++) {
+		char file[4400];
+		if (rc == CCRED_OK) {
+			snprintf(file, sizeof(file), "%s/%s", path, names[i]->d_name);
+			rc = ccredi_config_read_file(&ctx->cfg, file, false, ctx->errmsg,
+			                             sizeof(ctx->errmsg));
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_open(struct ccred_ctx **ctxp, const char *config_path,
+                                 unsigned int flags)
+{
+	struct ccred_ctx *ctx = calloc(1, sizeof(*ctx));
+	const char *env, *home, *xdg;
+	char path[4096];
+	ccred_error rc;
+
+	*ctxp = ctx;
+	if (!ctx)
+		return CCRED_E_NOMEM;
+	ctx->min_ttl_override = -1;
+	if (!(flags & CCRED_OPEN_NO_SYSTEM) && (rc = read_system(ctx)) != CCRED_OK)
+		return rc;
+	if (config_path)
+		return ccredi_config_read_file(&ctx->cfg, config_path, false, ctx->errmsg,
+		                               sizeof(ctx->errmsg));
+	if ((env = getenv("CCRED_CONFIG")) && *env)
+		return ccredi_config_read_file(&ctx->cfg, env, false, ctx->errmsg,
+		                               sizeof(ctx->errmsg));
+	xdg = getenv("XDG_CONFIG_HOME");
+	home = getenv("HOME");
+	if (xdg && xdg[0] == '/')
+		snprintf(path, sizeof(path), "%s/ccred/config", xdg);
+	else if (home && *home)
+		snprintf(path, sizeof(path), "%s/.config/ccred/config", home);
+	else
+		return CCRED_OK;
+	return ccredi_config_read_file(&ctx->cfg, path, true, ctx->errmsg, sizeof(ctx->errmsg));
+}
+
+CCRED_API void ccred_close(struct ccred_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ccredi_config_clear(&ctx->cfg);
+	free(ctx->where);
+	free(ctx->cache_dir);
+	/* The HTTP module stays mapped: libcurl and its TLS library register
+	 * atexit handlers that must outlive dlclose. */
+	free(ctx);
+}
+
+CCRED_API void ccred_set_verbose(struct ccred_ctx *ctx, int level)
+{
+	ctx->verbose = level;
+}
+
+CCRED_API void ccred_set_min_ttl(struct ccred_ctx *ctx, long seconds)
+{
+	ctx->min_ttl_override = seconds < 0 ? -1 : seconds;
+}
+
+/* The margin a cached token must still have: an explicit min_ttl exactly,
+ * else 60 s capped at half the token's lifetime. */
+static long effective_min_ttl(const struct ccred_ctx *ctx, time_t obtained, time_t expires)
+{
+	long half = (long)(expires - obtained) / 2;
+
+	if (ctx->min_ttl_override >= 0)
+		return ctx->min_ttl_override;
+	if (ctx->prof.min_ttl >= 0)
+		return ctx->prof.min_ttl;
+	return half < 60 ? half : 60;
+}
+
+static bool fresh_enough(const struct ccred_ctx *ctx, const struct ccredi_cache_entry *e)
+{
+	return e->expires - time(NULL) >= effective_min_ttl(ctx, e->obtained, e->expires);
+}
+
+static ccred_error token_from(struct ccred_ctx *ctx, char **value, const char *type,
+                              const char *scope, time_t expires, struct ccred_token **tokp)
+{
+	struct ccred_token *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->type = strdup(type && strcasecmp(type, "bearer") != 0 ? type : "Bearer")) ||
+	    !(t->scope = strdup(scope ? scope : ""))) {
+		ccred_token_free(t);
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	}
+	t->value = *value; /* ownership moves */
+	*value = NULL;
+	t->expires = expires;
+	*tokp = t;
+	return CCRED_OK;
+}
+
+static bool try_cache(struct ccred_ctx *ctx, int dirfd, const char *stem, const char *key,
+                      struct ccred_token **tokp)
+{
+	struct ccredi_cache_entry e;
+	char why[256];
+	bool hit = false;
+
+	if (ccredi_cache_read(dirfd, stem, key, &e, why, sizeof(why)) != 0) {
+		ccredi_trace(ctx, 1, "cache: miss (%s)", why);
+		return false;
+	}
+	if (!fresh_enough(ctx, &e)) {
+		ccredi_trace(ctx, 1, "cache: token has %lld s left, wants %ld s: refreshing",
+		             (long long)(e.expires - time(NULL)),
+		             effective_min_ttl(ctx, e.obtained, e.expires));
+	} else if (token_from(ctx, &e.token, e.token_type, e.scope, e.expires, tokp) == CCRED_OK) {
+		ccredi_trace(ctx, 1, "cache: hit, %lld s left", (long long)(e.expires - time(NULL)));
+		hit = true;
+	}
+	ccredi_cache_entry_clear(&e);
+	return hit;
+}
+
+static ccred_error fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char *stem,
+                                   const char *key, struct ccred_token **tokp)
+{
+	struct ccredi_tokresp tr;
+	char *secret = NULL, why[256];
+	size_t slen = 0;
+	time_t started = 0, expires = 0;
+	long long jexp;
+	ccred_error rc;
+
+	if ((rc = ccredi_secret_read(ctx, &secret, &slen)) != CCRED_OK)
+		return rc;
+	rc = ccredi_fetch(ctx, secret, &tr, &started);
+	ccredi_freezero(secret, slen);
+	if (rc != CCRED_OK)
+		return rc;
+	if (tr.expires_in >= 0)
+		expires = started + tr.expires_in;
+	else if ((jexp = ccredi_jwt_exp(tr.access_token)) > 0)
+		expires = (time_t)jexp;
+	if (!expires)
+		ccredi_trace(ctx, 1, "token has no expires_in and no JWT exp: not cached");
+	else if (expires - started < effective_min_ttl(ctx, started, expires))
+		ccredi_trace(ctx, 1, "fresh token lives %lld s, below min_ttl; handing it out anyway",
+		             (long long)(expires - started));
+	if (dirfd >= 0 && expires > started) {
+		struct ccredi_cache_entry e = {
+			.token = tr.access_token,
+			.token_type = tr.token_type ? tr.token_type : (char *)"Bearer",
+			.scope = tr.scope,
+			.obtained = started,
+			.expires = expires,
+		};
+		if (ccredi_cache_write(dirfd, stem, key, &e, why, sizeof(why)) < 0)
+			ccredi_trace(ctx, 1, "cache: %s", why);
+	}
+	rc = token_from(ctx, &tr.access_token, tr.token_type, tr.scope, expires, tokp);
+	ccredi_tokresp_clear(&tr);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile,
+                                      struct ccred_token **tokp)
+{
+	struct ccredi_buf key = {0};
+	char stem[33], why[256];
+	int dirfd = -1, lockfd = -1;
+	ccred_error rc;
+
+	*tokp = NULL;
+	if (profile && (rc = ccred_profile_select(ctx, profile, NULL)) != CCRED_OK)
+		return rc;
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if (ccredi_cache_key(&ctx->prof, &key, stem) < 0) {
+		rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (ctx->prof.cache && (dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+		ccredi_trace(ctx, 1, "cache: not used: %s", why);
+	if (dirfd >= 0) {
+		if (try_cache(ctx, dirfd, stem, key.p, tokp)) {
+			rc = CCRED_OK;
+			goto out;
+		}
+		lockfd = ccredi_lock_take(dirfd, stem, ctx->prof.timeout * 1000);
+		if (lockfd < 0 && errno == ETIMEDOUT) {
+			rc = ccredi_err(ctx, CCRED_E_TEMPFAIL,
+			                "waited %ld s for another ccred fetching the same token",
+			                ctx->prof.timeout);
+			goto out;
+		}
+		if (lockfd < 0)
+			ccredi_trace(ctx, 1, "cache: cannot lock (%s); fetching alone", strerror(errno));
+		/* Whoever held the lock may have fetched what we need. */
+		if (lockfd >= 0 && try_cache(ctx, dirfd, stem, key.p, tokp)) {
+			rc = CCRED_OK;
+			goto out;
+		}
+	}
+	rc = fetch_and_store(ctx, dirfd, stem, key.p, tokp);
+out:
+	ccredi_lock_release(lockfd);
+	if (dirfd >= 0)
+		close(dirfd);
+	ccredi_buf_clear(&key);
+	return rc;
+}
+
+CCRED_API const char *ccred_token_value(const struct ccred_token *tok)
+{
+	return tok->value;
+}
+
+CCRED_API const char *ccred_token_type(const struct ccred_token *tok)
+{
+	return tok->type;
+}
+
+CCRED_API time_t ccred_token_expires_at(const struct ccred_token *tok)
+{
+	return tok->expires;
+}
+
+CCRED_API const char *ccred_token_scope(const struct ccred_token *tok)
+{
+	return tok->scope;
+}
+
+CCRED_API void ccred_token_free(struct ccred_token *tok)
+{
+	if (!tok)
+		return;
+	ccredi_free_secret_str(tok->value);
+	free(tok->type);
+	free(tok->scope);
+	free(tok);
+}
+
+/* Runs fn on the cache entry of one resolved profile. */
+static int drop_one(struct ccred_ctx *ctx, int dirfd, const struct ccredi_profile *p)
+{
+	struct ccredi_buf key = {0};
+	char stem[33];
+	int rc = -1;
+
+	if (ccredi_cache_key(p, &key, stem) == 0) {
+		rc = ccredi_cache_remove(dirfd, stem);
+		ccredi_trace(ctx, 1, "cache: dropped the entry of profile '%s'", p->name);
+	}
+	ccredi_buf_clear(&key);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles)
+{
+	char why[256];
+	int dirfd, failed = 0;
+	ccred_error rc;
+
+	if (!all_profiles && (rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if ((dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+		return CCRED_OK; /* no cache, nothing cached */
+	if (!all_profiles) {
+		failed = drop_one(ctx, dirfd, &ctx->prof) < 0;
+	} else {
+		for (size_t i = 0; i < ctx->cfg.nprofiles; i++) {
+			struct ccredi_profile p;
+			if (ccredi_profile_resolve(&ctx->cfg, ctx->cfg.profiles[i].name, &p, why,
+			                           sizeof(why)) == CCRED_OK)
+				failed |= drop_one(ctx, dirfd, &p) < 0;
+		}
+	}
+	close(dirfd);
+	if (failed)
+		return ccredi_err(ctx, CCRED_E_INTERNAL, "cannot remove a cache entry: %s",
+		                  strerror(errno));
+	return CCRED_OK;
+}
+
+CCRED_API long ccred_cache_remaining(struct ccred_ctx *ctx, const char *profile)
+{
+	struct ccredi_profile p;
+	struct ccredi_cache_entry e;
+	struct ccredi_buf key = {0};
+	char stem[33], why[256];
+	long left = -1;
+	int dirfd;
+
+	if (ccredi_profile_resolve(&ctx->cfg, profile, &p, why, sizeof(why)) != CCRED_OK ||
+	    ccredi_cache_key(&p, &key, stem) < 0)
+		goto out;
+	if ((dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+		goto out;
+	if (ccredi_cache_read(dirfd, stem, key.p, &e, why, sizeof(why)) == 0) {
+		left = (long)(e.expires - time(NULL));
+		if (left < 0)
+			left = -1;
+		ccredi_cache_entry_clear(&e);
+	}
+	close(dirfd);
+out:
+	ccredi_buf_clear(&key);
+	return left;
+}
