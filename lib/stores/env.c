@@ -36,8 +36,7 @@ static int env_open(const struct ccred_store_services *svc, int argc, char *cons
 	*state = NULL;
 	if (!svc || svc->version < 1) {
 		snprintf(err, errlen, "env: host services too old");
-		rc = CCRED_STORE_ERR;
-		goto out;
+		return CCRED_STORE_ERR; /* nothing to clean up yet */
 	}
 	if (argc != 1) {
 		snprintf(err, errlen, "env: expects exactly one argument, the variable's NAME");
@@ -50,20 +49,20 @@ static int env_open(const struct ccred_store_services *svc, int argc, char *cons
 	rc = CCRED_STORE_ERR;
 	es = calloc(1, sizeof(*es));
 	if (!es)
-		goto nomem;
+		goto out;
 	es->name = strdup(argv[0]);
 	need = strlen(argv[0]) + sizeof("env ");
 	es->desc = malloc(need);
 	if (!es->name || !es->desc)
-		goto nomem;
+		goto out;
 	snprintf(es->desc, need, "env %s", es->name);
 	*state = es;
 	es = NULL;
 	rc = CCRED_STORE_OK;
-	goto out;
-nomem:
-	snprintf(err, errlen, "env: out of memory");
 out:
+	/* The only failure after the argument checks. */
+	if (rc == CCRED_STORE_ERR)
+		snprintf(err, errlen, "env: out of memory");
 	if (es) {
 		free(es->name);
 		free(es->desc);

@@ -185,8 +185,7 @@ static int file_open(const struct ccred_store_services *svc, int argc, char *con
 	*state = NULL;
 	if (!svc || svc->version < 1 || !svc->wipe) {
 		snprintf(err, errlen, "file: host services too old");
-		rc = CCRED_STORE_ERR;
-		goto out;
+		return CCRED_STORE_ERR; /* nothing to clean up yet */
 	}
 	if (argc != 1 || !argv[0][0]) {
 		snprintf(err, errlen, "file: expects exactly one argument, the PATH");

@@ -47,8 +47,7 @@ static int systemd_open(const struct ccred_store_services *svc, int argc, char *
 	*state = NULL;
 	if (!svc || svc->version < 1 || !svc->wipe) {
 		snprintf(err, errlen, "systemd: host services too old");
-		rc = CCRED_STORE_ERR;
-		goto out;
+		return CCRED_STORE_ERR; /* nothing to clean up yet */
 	}
 	if (argc != 1) {
 		snprintf(err, errlen, "systemd: expects exactly one argument, the credential NAME");
@@ -62,21 +61,21 @@ static int systemd_open(const struct ccred_store_services *svc, int argc, char *
 	rc = CCRED_STORE_ERR;
 	ss = calloc(1, sizeof(*ss));
 	if (!ss)
-		goto nomem;
+		goto out;
 	ss->svc = svc;
 	ss->name = strdup(argv[0]);
 	need = strlen(argv[0]) + sizeof("systemd ");
 	ss->desc = malloc(need);
 	if (!ss->name || !ss->desc)
-		goto nomem;
+		goto out;
 	snprintf(ss->desc, need, "systemd %s", ss->name);
 	*state = ss;
 	ss = NULL;
 	rc = CCRED_STORE_OK;
-	goto out;
-nomem:
-	snprintf(err, errlen, "systemd: out of memory");
 out:
+	/* The only failure after the argument checks. */
+	if (rc == CCRED_STORE_ERR)
+		snprintf(err, errlen, "systemd: out of memory");
 	if (ss) {
 		free(ss->name);
 		free(ss->desc);
