@@ -33,7 +33,7 @@ export CCRED_TEST_FIXTURES
 : "${CCRED_TEST_NODE_MODULES:=$CCRED_TEST_FIXTURES/node_modules}"
 export CCRED_TEST_NODE_MODULES
 
-# shellcheck source=../fixtures/session.sh
+# shellcheck source=SCRIPTDIR/../fixtures/session.sh
 . "$CCRED_TEST_FIXTURES/session.sh"
 
 _ccred_tmp() {
@@ -58,7 +58,7 @@ _ccred_need_oidc_provider() {
 }
 
 oidc_start() {
-	local ttl=300 https= a scheme=http
+	local ttl=300 https='' a scheme=http
 	for a in "$@"; do
 		case $a in
 		--https) https=1 ;;
@@ -119,7 +119,7 @@ oidc_stop() {
 fault_start() {
 	local mode=${1:?fault_start MODE [ARGS]}
 	shift
-	local tmp scheme=http a https= cert=
+	local tmp scheme=http a https='' cert=''
 	tmp=$(_ccred_tmp)
 	FAULT_LOG=$tmp/fault-requests.log
 	: >"$FAULT_LOG"
