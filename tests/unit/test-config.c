@@ -1,0 +1,207 @@
+/* The config parser: sections, inheritance, lists, and every bad input
+ * giving a FILE:LINE message. */
+#include "ccred-int.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static ccred_error parse(struct ccredi_config *cfg, const char *text, char *err, size_t n)
+{
+	return ccredi_config_parse(cfg, "test.conf", text, strlen(text), err, n);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+	struct ccredi_config cfg = {0};
+	char err[512] = "";
+
+	CHECK_INT(parse(&cfg, text, err, sizeof(err)), CCRED_E_CONFIG);
+	if (!strstr(err, needle)) {
+		check_failures++;
+		fprintf(stderr, "error '%s' lacks '%s'\n", err, needle);
+	}
+	ccredi_config_clear(&cfg);
+}
+
+static void test_basic(void)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "";
+	const char *text = "# comment\n; another\n"
+	                   "[defaults]\n"
+	                   "scope = api:read\n"
+	                   "secret_store = env A\n"
+	                   "timeout = 7\n"
+	                   "\n"
+	                   "[profile layer1]\n"
+	                   "token_url = https://auth.example.com/realms/x/token\n"
+	                   "  client_id   =   abc  \n"
+	                   "url = https://git.example.com\n"
+	                   "url = https://other.example.com/org\n"
+	                   "[profile two]\n"
+	                   "issuer = http://127.0.0.1:8080\n"
+	                   "client_id = two\n"
+	                   "scope =\n"
+	                   "secret_store = file ~/.s\n"
+	                   "secret_store = env B\n"
+	                   "min_ttl = 0\n"
+	                   "cache = no\n"
+	                   "auth_method = client_secret_basic\n";
+
+	CHECK_INT(parse(&cfg, text, err, sizeof(err)), CCRED_OK);
+	CHECK_INT(cfg.nprofiles, 2);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "layer1", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.client_id, "abc");
+	CHECK_STR(p.scope, "api:read");
+	CHECK_STR(p.auth_method, "client_secret_post");
+	CHECK_STR(p.username, "abc");
+	CHECK_INT(p.timeout, 7);
+	CHECK_INT(p.min_ttl, -1);
+	CHECK(p.cache);
+	CHECK_INT(p.urls->n, 2);
+	CHECK_INT(p.stores->n, 1);
+	CHECK_STR(p.stores->v[0], "env A");
+
+	CHECK_INT(ccredi_profile_resolve(&cfg, "two", &p, err, sizeof(err)), CCRED_OK);
+	CHECK(p.scope == NULL); /* empty value hides the default */
+	CHECK(p.token_url == NULL);
+	CHECK_STR(p.issuer, "http://127.0.0.1:8080");
+	CHECK_INT(p.stores->n, 2); /* replaces the [defaults] list */
+	CHECK_STR(p.stores->v[1], "env B");
+	CHECK_INT(p.min_ttl, 0);
+	CHECK(!p.cache);
+	CHECK_STR(p.auth_method, "client_secret_basic");
+
+	CHECK_INT(ccredi_profile_resolve(&cfg, "nope", &p, err, sizeof(err)), CCRED_E_CONFIG);
+	ccredi_config_clear(&cfg);
+}
+
+static void test_later_overrides(void)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "";
+
+	/* two files: the later one overrides keys and replaces lists */
+	CHECK_INT(parse(&cfg,
+	                "[profile a]\ntoken_url=https://x/t\nclient_id=one\nurl=https://a\n"
+	                "url=https://b\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(parse(&cfg, "[profile a]\nclient_id=two\nurl=https://c\n", err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.client_id, "two");
+	CHECK_INT(p.urls->n, 1);
+	CHECK_STR(p.urls->v[0], "https://c");
+	ccredi_config_clear(&cfg);
+}
+
+static void test_missing_keys(void)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "";
+
+	CHECK_INT(parse(&cfg, "\n[profile a]\nclient_id = x\n[profile b]\ntoken_url=https://h/t\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_E_CONFIG);
+	CHECK(strstr(err, "test.conf:2:") && strstr(err, "token_url"));
+	CHECK_INT(ccredi_profile_resolve(&cfg, "b", &p, err, sizeof(err)), CCRED_E_CONFIG);
+	CHECK(strstr(err, "test.conf:4:") && strstr(err, "client_id"));
+	ccredi_config_clear(&cfg);
+}
+
+static void test_bad_input(void)
+{
+	expect_error("[profile a]\nbogus = 1\n", "test.conf:2: unknown key 'bogus'");
+	expect_error("client_id = x\n", "test.conf:1: 'client_id' outside a section");
+	expect_error("[profile a]\nmin_ttl = 5s\n", "test.conf:2: min_ttl");
+	expect_error("[profile a]\nmin_ttl = -1\n", "test.conf:2: min_ttl");
+	expect_error("[profile a]\ntimeout = 0\n", "test.conf:2: timeout");
+	expect_error("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:2: timeout");
+	expect_error("[profile a]\ncache = maybe\n", "test.conf:2: cache");
+	expect_error("[profile a]\nauth_method = private_key_jwt\n", "test.conf:2: auth_method");
+	expect_error("[profile a]\ntoken_url = http://auth.example.com/token\n",
+	             "test.conf:2: plain http");
+	expect_error("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n", "plain http");
+	expect_error("[profile a]\ntoken_url = ftp://x/y\n", "scheme");
+	expect_error("[profile a]\ntoken_url = not a url\n", "not an http(s) URL");
+	expect_error("[profile a]\nsecret_store = 'unterminated\n", "quote");
+	expect_error("[profile a]\nsecret_store = ../evil\n", "store name");
+	expect_error("[profile a]\nurl = https://host:99999/\n", "not a URL");
+	expect_error("[profile]\n", "unknown section");
+	expect_error("[profile a b]\n", "bad profile name");
+	expect_error("[server x]\n", "unknown section [server x]");
+	expect_error("[profile a\n", "malformed section header");
+	expect_error("[profile a]\njust words\n", "test.conf:2: expected key = value");
+	expect_error("[profile a]\nscope = a\001b\n", "control character");
+
+	/* loopback http is fine, in every spelling */
+	const char *ok[] = {"http://127.0.0.1:8/t", "http://localhost/t", "http://[::1]:9/t",
+	                    "http://127.8.9.10/t", "https://auth.example.com/t"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct ccredi_config cfg = {0};
+		char text[256], err[256] = "";
+		snprintf(text, sizeof(text), "[profile a]\ntoken_url = %s\n", ok[i]);
+		CHECK_INT(parse(&cfg, text, err, sizeof(err)), CCRED_OK);
+		ccredi_config_clear(&cfg);
+	}
+}
+
+static void test_long_line_and_nul(void)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "";
+	char *text = malloc(5000);
+	char nul[] = "[profile a]\nclient_id = a\0b\n";
+
+	/* a 4000-byte command line is read whole (libinih would split it) */
+	int n = snprintf(text, 5000, "[profile a]\ntoken_url=https://h/t\nclient_id=c\n"
+	                             "secret_store = command printf %%s ");
+	memset(text + n, 'x', 4000);
+	strcpy(text + n + 4000, "\n");
+	CHECK_INT(parse(&cfg, text, err, sizeof(err)), CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_INT(strlen(p.stores->v[0]), strlen("command printf %s ") + 4000);
+	ccredi_config_clear(&cfg);
+	free(text);
+
+	CHECK_INT(ccredi_config_parse(&cfg, "t", nul, sizeof(nul) - 1, err, sizeof(err)),
+	          CCRED_E_CONFIG);
+	ccredi_config_clear(&cfg);
+}
+
+static void test_split_words(void)
+{
+	struct ccredi_strlist w = {0};
+	char err[64];
+
+	CHECK_INT(ccredi_split_words("pass show 'my key' \"a \\\"b\\\"\" c\\ d", &w, err,
+	                             sizeof(err)),
+	          0);
+	CHECK_INT(w.n, 5);
+	if (w.n == 5) {
+		CHECK_STR(w.v[2], "my key");
+		CHECK_STR(w.v[3], "a \"b\"");
+		CHECK_STR(w.v[4], "c d");
+	}
+	ccredi_strlist_clear(&w);
+	CHECK_INT(ccredi_split_words("a \"b", &w, err, sizeof(err)), -1);
+	ccredi_strlist_clear(&w);
+}
+
+int main(void)
+{
+	test_basic();
+	test_later_overrides();
+	test_missing_keys();
+	test_bad_input();
+	test_long_line_and_nul();
+	test_split_words();
+	return check_done();
+}
