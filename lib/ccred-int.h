@@ -198,6 +198,8 @@ struct ccredi_cache_entry {
 void ccredi_cache_entry_clear(struct ccredi_cache_entry *e);
 /* The cache key string of a profile, and its file stem (32 hex digits). */
 int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, char stem[33]);
+/* The file stem of any key string (used for discovery entries). */
+void ccredi_cache_stem(const char *key, size_t len, char stem[33]);
 /* Opens (creating, 0700) the cache directory and checks it; -1 + why. */
 int ccredi_cache_dir_open(struct ccred_ctx *ctx, char *why, size_t whylen);
 /* Reads an entry; 0 found, 1 absent/invalid (why says which). */

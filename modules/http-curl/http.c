@@ -27,7 +27,8 @@ static void wipe(void *p, size_t n)
 struct sink {
 	char *p;
 	size_t len, cap;
-	bool too_big;
+	size_t header_bytes; /* all header lines of all responses so far */
+	bool too_big, headers_too_big;
 	struct ccredi_http_response *resp;
 };
 
@@ -87,6 +88,12 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 	size_t n = size * nitems, vlen;
 	char line[512];
 
+	/* libcurl bounds one header line; we bound them all together. */
+	s->header_bytes += n;
+	if (s->header_bytes > CCREDI_HTTP_HEADERS_MAX) {
+		s->headers_too_big = true;
+		return 0; /* aborts the transfer */
+	}
 	if (n >= sizeof(line))
 		return n; /* no header we read is this long */
 	memcpy(line, data, n);
@@ -188,9 +195,12 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
-	/* A server that trickles bytes is cut off well before the timeout. */
+	/* A server that trickles bytes (under 10 B/s) is cut off after a third
+	 * of the time left, 5 s at least, so a retry still fits; a slow but
+	 * honest server still gets most of the timeout. */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 10L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 5L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+	                 req->timeout_ms / 3000 > 5 ? req->timeout_ms / 3000 : 5L);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CCREDI_HTTP_BODY_MAX);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ccred/" PACKAGE_VERSION);
@@ -225,9 +235,13 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 
 	c = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (sink.too_big || c == CURLE_FILESIZE_EXCEEDED) {
+	if (sink.headers_too_big) {
 		rc = CCREDI_HTTP_TOOBIG;
-		snprintf(resp->error, sizeof(resp->error), "response larger than 1 MiB");
+		snprintf(resp->error, sizeof(resp->error), "response headers larger than %d KiB",
+		         CCREDI_HTTP_HEADERS_MAX / 1024);
+	} else if (sink.too_big || c == CURLE_FILESIZE_EXCEEDED) {
+		rc = CCREDI_HTTP_TOOBIG;
+		snprintf(resp->error, sizeof(resp->error), "response body larger than 1 MiB");
 	} else if (c != CURLE_OK) {
 		rc = classify(c);
 		snprintf(resp->error, sizeof(resp->error), "%s", *errbuf ? errbuf : curl_easy_strerror(c));
