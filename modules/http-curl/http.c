@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,73 @@ static void wipe(void *p, size_t n)
 {
 	if (p && n)
 		explicit_bzero(p, n);
+}
+
+/*
+ * libcurl copies what it sends (the form with the client secret goes into
+ * its request buffer; a Basic password is copied, joined and base64-encoded)
+ * and frees those copies unwiped.  Its allocator hooks let every block it
+ * frees be wiped first, so no copy of the secret outlives the request in
+ * freed heap.  They take effect only when this module is the first to
+ * initialise libcurl in the process (a host program that did so itself
+ * keeps its own allocator).
+ */
+static void wipe_free(void *p)
+{
+	if (p) {
+		wipe(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+static void *wipe_realloc(void *p, size_t n)
+{
+	size_t old;
+	void *np;
+
+	if (!p)
+		return malloc(n);
+	if (!n) {
+		wipe_free(p);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if (!(np = malloc(n)))
+		return NULL;
+	memcpy(np, p, old < n ? old : n);
+	wipe_free(p);
+	return np;
+}
+
+static void *plain_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static char *plain_strdup(const char *s)
+{
+	return strdup(s);
+}
+
+static void *plain_calloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+/*
+ * Bytes of the request may also linger in the stack frames libcurl used
+ * below us (a Basic header among them, base64 being no protection): once
+ * the transfer is over, that much stack is overwritten.  (Lazy symbol
+ * binding spilled vector registers holding request bytes onto the stack;
+ * everything is linked with -z now, which stops that.)
+ */
+#define SCRUB_STACK (16 * 1024)
+static __attribute__((noinline)) void scrub_stack(void)
+{
+	unsigned char buf[SCRUB_STACK];
+
+	wipe(buf, sizeof(buf));
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
 }
 
 struct sink {
@@ -176,7 +244,8 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	resp->retry_after = -1;
 	resp->error[0] = '\0';
 	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, plain_malloc, wipe_free, wipe_realloc,
+		                         plain_strdup, plain_calloc) != CURLE_OK) {
 			snprintf(resp->error, sizeof(resp->error), "libcurl cannot initialise");
 			return CCREDI_HTTP_FATAL;
 		}
@@ -270,6 +339,7 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	curl_easy_setopt(h, CURLOPT_PASSWORD, "");
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
+	scrub_stack();
 	return rc;
 }
 

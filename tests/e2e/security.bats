@@ -1,0 +1,322 @@
+#!/usr/bin/env bats
+# Security properties, one test each: no secret or token on any command line
+# or in any log, -v -v redacts both, the process is not dumpable and has core
+# dumps off while it fetches, every file ccred creates is private, links and
+# files of other users are refused, and no copy of the client secret is left
+# in the process's memory when it exits.
+# Secrets only ever go through files and pipes here: greps read their
+# patterns with -f, never from the command line.
+
+setup() {
+	load common
+	load hardening
+	hx_home
+	HX_PATS=$BATS_TEST_TMPDIR/hx/patterns
+}
+
+teardown() {
+	if [ -n "${HX_NOBODY_DIR:-}" ]; then
+		rm -rf "$HX_NOBODY_DIR"
+	fi
+	ccred_test_teardown
+}
+
+# no_match FILE...: none of the lines of $HX_PATS occurs in the files.
+no_match() {
+	if grep -a -F -f "$HX_PATS" "$@" >/dev/null; then
+		echo "a secret or token was found in: $*" >&2
+		grep -a -F -o -f "$HX_PATS" "$@" | sed 's/:.*//' | sort | uniq -c >&2
+		return 1
+	fi
+}
+
+# add_pattern VALUE: VALUE and its base64 forms go into $HX_PATS.
+add_pattern() {
+	printf '%s\n' "$1" >>"$HX_PATS"
+}
+
+@test "the secret and the token are on no command line and in no log" {
+	oidc_start
+	local sec d=$BATS_TEST_TMPDIR/hx
+	sec=$(hx_secret_file post post-secret-1)
+	# A slow store keeps ccred (and its store child) alive long enough to
+	# be seen.
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="command sh -c 'sleep 1; cat $sec'"
+	(
+		# bash builtins only: a snapshot must be quick to catch short lives.
+		while [ ! -e "$d/stop" ]; do
+			for f in /proc/[0-9]*/cmdline; do
+				mapfile -d '' -t args <"$f" && printf '%s\n' "${args[*]}"
+			done
+		done
+	) >"$d/cmdlines" 2>/dev/null &
+	local watcher=$!
+	hx_run -v -v -p o token
+	touch "$d/stop"
+	wait "$watcher"
+	assert_equal "$HX_RC" 0
+	# The watcher saw the fetch: ccred itself and the store's command.
+	grep -q -F "sleep 1; cat $sec" "$d/cmdlines"
+	grep -q -E '(^|/)(lt-)?ccred -v -v -p o token' "$d/cmdlines"
+	cat "$sec" >"$HX_PATS"
+	printf '%s\n' "$HX_OUT" >>"$HX_PATS"
+	no_match "$d/cmdlines" "$d/stderr" "$OIDC_LOG" "$OIDC_STDERR"
+}
+
+@test "-v -v traces every step with the secret and the token redacted" {
+	oidc_start
+	local post basic
+	post=$(hx_secret_file post post-secret-1)
+	basic=$(hx_secret_file basic basic-secret-1)
+	hx_profile p token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $post"
+	hx_profile b token_url="$OIDC_TOKEN_URL" client_id=basic-client secret_store="file $basic" \
+		auth_method=client_secret_basic
+	cat "$post" "$basic" >"$HX_PATS"
+	printf 'post-client:post-secret-1' | base64 -w0 >>"$HX_PATS"
+	echo >>"$HX_PATS"
+	printf 'basic-client:basic-secret-1' | base64 -w0 >>"$HX_PATS"
+	echo >>"$HX_PATS"
+	local p
+	for p in p b; do
+		hx_run -v -v -p "$p" token
+		assert_equal "$HX_RC" 0
+		printf '%s\n' "$HX_OUT" >>"$HX_PATS"
+		cp "$BATS_TEST_TMPDIR/hx/stderr" "$BATS_TEST_TMPDIR/hx/trace-$p"
+		# The trace is there: the request, curl's own lines, the cache.
+		grep -q 'client_secret=<redacted>' "$BATS_TEST_TMPDIR/hx/trace-$p"
+		grep -q '^ccred: http: ' "$BATS_TEST_TMPDIR/hx/trace-$p"
+		grep -q '^ccred: cache: ' "$BATS_TEST_TMPDIR/hx/trace-$p"
+		# And a hit, traced too.
+		hx_run -v -v -p "$p" token
+		cat "$BATS_TEST_TMPDIR/hx/stderr" >>"$BATS_TEST_TMPDIR/hx/trace-$p"
+		grep -q 'cache: hit' "$BATS_TEST_TMPDIR/hx/trace-$p"
+	done
+	no_match "$BATS_TEST_TMPDIR"/hx/trace-*
+}
+
+# nobody_dir: a directory the user nobody owns, for running ccred as nobody.
+nobody_dir() {
+	HX_NOBODY_DIR=$(mktemp -d /tmp/ccred-nobody.XXXXXX)
+	mkdir -p "$HX_NOBODY_DIR/home/.config/ccred" "$HX_NOBODY_DIR/run"
+	chmod 711 "$HX_NOBODY_DIR"
+	chown -R 65534:65534 "$HX_NOBODY_DIR"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+@test "while it fetches, ccred is not dumpable and its core limit is 0" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	as_nobody test -x "$CCRED" || skip "$CCRED is not reachable by the user nobody"
+	oidc_start
+	nobody_dir
+	local d=$HX_NOBODY_DIR pid i
+	printf 'post-secret-1\n' >"$d/secret"
+	cat >"$d/home/.config/ccred/config" <<-EOF
+		[profile o]
+		token_url = $OIDC_TOKEN_URL
+		client_id = post-client
+		secret_store = command sh -c 'sleep 3; cat $d/secret'
+	EOF
+	chown -R 65534:65534 "$d"
+	chmod 600 "$d/secret" "$d/home/.config/ccred/config"
+
+	# Control: an ordinary process of nobody's has its /proc files owned
+	# by nobody (dumpable), which is what the check below tells apart.
+	(cd "$d" && exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5) &
+	pid=$!
+	for i in $(seq 1 100); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && break
+		sleep 0.05
+	done
+	assert_equal "$(stat -c %u "/proc/$pid/status")" 65534
+	kill "$pid"
+	wait "$pid" || true
+
+	(cd "$d" && HOME=$d/home XDG_RUNTIME_DIR=$d/run XDG_CONFIG_HOME=$d/home/.config \
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$CCRED" -p o token \
+		>"$d/out" 2>"$d/err") &
+	pid=$!
+	# Wait until ccred is in the fetch: its store command is running.
+	for i in $(seq 1 100); do
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ccred ] &&
+			pgrep -P "$pid" >/dev/null; then
+			break
+		fi
+		sleep 0.05
+	done
+	pgrep -P "$pid" >/dev/null
+	assert_equal "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 65534
+	# Not dumpable: the kernel gives its /proc files to root.
+	assert_equal "$(stat -c %u "/proc/$pid/status")" 0
+	run awk '/^Max core file size/ { print $5, $6 }' "/proc/$pid/limits"
+	assert_output "0 0"
+	wait "$pid"
+	assert_equal "$(oidc_grants post-client)" 1
+	[ -s "$d/out" ]
+}
+
+@test "every file ccred creates is 0600 in a 0700 directory, whatever the umask" {
+	oidc_start
+	local sec bad
+	sec=$(hx_secret_file post post-secret-1)
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
+	hx_profile d issuer="$OIDC_ISSUER" client_id=post-client secret_store="file $sec" scope=api:read
+	hx_profile s token_url="$OIDC_TOKEN_URL" client_id=new-client \
+		secret_store="file $HOME/secrets/new-client"
+	umask 000
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	hx_run -p d token
+	assert_equal "$HX_RC" 0
+	printf 'new-secret\n' | "$CCRED" -p s secret set
+	# Without XDG_RUNTIME_DIR the cache goes under ~/.cache, made here.
+	rm -rf "$XDG_CACHE_HOME"
+	env -u XDG_RUNTIME_DIR -u XDG_CACHE_HOME "$CCRED" -p o token >/dev/null
+	umask 022
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ccred")" 700
+	assert_equal "$(stat -c %a "$HOME/.cache")" 700
+	assert_equal "$(stat -c %a "$HOME/.cache/ccred")" 700
+	assert_equal "$(stat -c %a "$HOME/secrets/new-client")" 600
+	# Tokens, locks and the discovery entry: at least 5 files, all 0600.
+	[ "$(find "$XDG_RUNTIME_DIR/ccred" "$HOME/.cache/ccred" -type f | wc -l)" -ge 5 ]
+	bad=$(find "$XDG_RUNTIME_DIR/ccred" "$HOME/.cache/ccred" -mindepth 1 \
+		\( -type f ! -perm 600 \) -o \( ! -type f \))
+	assert_equal "$bad" ""
+}
+
+# One token in the cache for profile o, from the real server.
+cached_profile() {
+	oidc_start
+	local sec
+	sec=$(hx_secret_file post post-secret-1)
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	HX_FIRST=$HX_OUT
+	HX_ENTRY=$(ls "$XDG_RUNTIME_DIR"/ccred/*.tok)
+}
+
+# The next call does not use the planted entry: it asks the server again.
+expect_refetch() {
+	hx_run -v -p o token
+	assert_equal "$HX_RC" 0
+	[[ $HX_OUT != "$HX_FIRST" ]]
+	assert_equal "$(oidc_grants post-client)" 2
+	[[ $HX_ERR == *"$1"* ]]
+}
+
+@test "a cache entry that is a symbolic link is not followed" {
+	cached_profile
+	local elsewhere=$BATS_TEST_TMPDIR/hx/planted.tok before
+	mv "$HX_ENTRY" "$elsewhere"
+	ln -s "$elsewhere" "$HX_ENTRY"
+	before=$(sha256sum <"$elsewhere")
+	expect_refetch "entry refused"
+	# The link was replaced by a real entry; its target is untouched.
+	[ ! -L "$HX_ENTRY" ] && [ -f "$HX_ENTRY" ]
+	assert_equal "$(sha256sum <"$elsewhere")" "$before"
+}
+
+@test "a cache entry of another user, or readable by others, is refused" {
+	cached_profile
+	chown 65534 "$HX_ENTRY"
+	expect_refetch "owner uid 65534"
+	chmod 644 "$HX_ENTRY"
+	hx_run -v -p o token
+	[[ $HX_ERR == *"mode 0644"* ]]
+	assert_equal "$(oidc_grants post-client)" 3
+}
+
+@test "a cache directory that is a link, or another user's, is set aside" {
+	cached_profile
+	local other=$BATS_TEST_TMPDIR/hx/other-cache before
+	mv "$XDG_RUNTIME_DIR/ccred" "$other"
+	ln -s "$other" "$XDG_RUNTIME_DIR/ccred"
+	before=$(ls -l "$other" | sha256sum)
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(oidc_grants post-client)" 2
+	[ ! -L "$XDG_RUNTIME_DIR/ccred" ] && [ -d "$XDG_RUNTIME_DIR/ccred" ]
+	assert_equal "$(ls -l "$other" | sha256sum)" "$before"
+	# Another user's directory: moved away, never used.
+	chown 65534 "$XDG_RUNTIME_DIR/ccred"
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(oidc_grants post-client)" 3
+	assert_equal "$(stat -c %u "$XDG_RUNTIME_DIR/ccred")" 0
+	ls -d "$XDG_RUNTIME_DIR"/ccred.refused.*
+}
+
+@test "a config of another user, or writable by others, is refused (78)" {
+	local sec
+	sec=$(hx_secret_file post post-secret-1)
+	hx_profile o token_url=http://127.0.0.1:9/token client_id=post-client \
+		secret_store="file $sec"
+	chown 65534 "$HX_CONFIG"
+	hx_run -p o token
+	hx_assert_failure 78
+	[[ $HX_ERR == *"owned by uid 65534"* ]]
+	chown 0 "$HX_CONFIG"
+	chmod 620 "$HX_CONFIG"
+	hx_run -p o token
+	hx_assert_failure 78
+	[[ $HX_ERR == *"writable by group or others"* ]]
+}
+
+@test "a config reached through a link is judged by the file it reaches" {
+	oidc_start
+	local sec real=$BATS_TEST_TMPDIR/hx/dotfiles/ccred.conf
+	sec=$(hx_secret_file post post-secret-1)
+	mkdir -p "${real%/*}"
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
+	mv "$HX_CONFIG" "$real"
+	ln -s "$real" "$HX_CONFIG"
+	# One's own file through a link (dotfile managers do this): read.
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	# A link to another user's file: refused.
+	chown 65534 "$real"
+	hx_run -p o token
+	hx_assert_failure 78
+	[[ $HX_ERR == *"owned by uid 65534"* ]]
+}
+
+@test "no copy of the client secret is left in memory at exit" {
+	command -v gdb >/dev/null || skip "gdb is not installed"
+	[ -z "${CCRED_TEST_NO_MEMSCAN:-}" ] || skip "$CCRED_TEST_NO_MEMSCAN"
+	fault_start ok
+	local secret sec marker m b64 i
+	# 64 random hex digits: slices of 16 are looked for, since free() writes
+	# its own pointers over the start of a block it takes back.
+	secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+	sec=$(hx_secret_file heap "$secret")
+	hx_profile post token_url="$FAULT_URL" client_id=c secret_store="file $sec"
+	hx_profile basic token_url="$FAULT_URL" client_id=c secret_store="file $sec" \
+		auth_method=client_secret_basic
+	marker=memscan-marker-$RANDOM$RANDOM
+	for m in post basic; do
+		: >"$HX_PATS"
+		for i in 0 16 32 48; do
+			printf '%s\n' "${secret:$i:16}" >>"$HX_PATS"
+		done
+		b64=$(printf 'c:%s' "$secret" | base64 -w0)
+		for i in 4 20 36 52 68; do
+			printf '%s\n' "${b64:$i:16}" >>"$HX_PATS"
+		done
+		printf '%s\n' "$marker" >>"$HX_PATS"
+		CCRED_MEMSCAN_PATTERNS=$HX_PATS HX_MARKER=$marker \
+			run "$CCRED_BUILDDIR/libtool" --mode=execute gdb -q -batch -nx \
+			-x "$BATS_TEST_DIRNAME/memscan.py" --args "$CCRED" -p "$m" token
+		assert_line --partial fault-token-
+		# The control: the marker, in the environment, is found.
+		refute_line 'ccred-memscan 9 0'
+		refute_line 'ccred-memscan heap 0'
+		for i in 0 1 2 3 4 5 6 7 8; do
+			assert_line "ccred-memscan $i 0"
+		done
+	done
+	assert_equal "$(fault_requests)" 2
+}
