@@ -175,7 +175,7 @@ static int disco_cache_key(const char *iss, size_t ilen, struct disco_cache *dc)
 
 static char *disco_cache_get(struct ccred_ctx *ctx, struct disco_cache *dc)
 {
-	struct ccredi_cache_entry e;
+	struct ccredi_cache_entry e = {0};
 	char why[256], *te = NULL;
 	int dirfd;
 

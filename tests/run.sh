@@ -1,7 +1,13 @@
 #!/bin/sh
 # Builds ccred in _build/ and runs the whole test suite: C unit tests and
 # the bats end-to-end tests against a real oidc-provider and gnome-keyring.
-# Run tests/setup-debian.sh once first.
+# Then, in clearly separated stages: the same suite in an ASan+UBSan build,
+# the end-to-end tests with ccred under valgrind memcheck, and each fuzzer
+# for a bounded time.  Run tests/setup-debian.sh once first.
+#
+#   CCRED_TEST_STAGES   which stages run after the plain check (default:
+#                       "asan valgrind fuzz"; empty for the plain check only)
+#   CCRED_FUZZ_SECONDS  seconds per fuzz harness (default 30)
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -27,5 +33,7 @@ if [ "$status" != 0 ]; then
 		tail -n 60 "${f%.trs}.log"
 	done
 fi
-echo "$pass passed, $fail failed, $skip skipped"
-exit "$status"
+echo "check: $pass passed, $fail failed, $skip skipped"
+cd "$top"
+. "$top/tests/stages.sh"
+

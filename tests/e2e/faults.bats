@@ -115,6 +115,7 @@ expect_other_intact() {
 }
 
 @test "trickle with a longer timeout: cut off by the low-speed limit and retried" {
+	[ -z "${CCRED_TEST_VALGRIND:-}" ] || skip "the cut-off's timing needs full speed"
 	fault_start trickle
 	fault_profile "$FAULT_URL"
 	sed -i "s/^timeout = $TIMEOUT\$/timeout = 12/" "$HX_CONFIG"
