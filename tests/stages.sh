@@ -56,8 +56,8 @@ fi
 # end tests that run ccred: faults, discovery, proxy and security (fixtures
 # runs no ccred).  Any memcheck error or definite/indirect leak fails the
 # stage: the wrapper exits 99, which no test expects, and its log is shown.
-# Time limits get 20 s of slack; the tests that need full speed skip
-# themselves under CCRED_TEST_VALGRIND.
+# Time limits get 20 s of slack and faults.bats a 10 s profile timeout; the
+# tests that need full speed skip themselves under CCRED_TEST_VALGRIND.
 if want valgrind; then
 	t0=$(now)
 	vgdir=$top/_build/valgrind
@@ -67,7 +67,7 @@ if want valgrind; then
 	vg_bats() {
 		CCRED=$top/tests/valgrind/ccred.sh CCRED_BUILDDIR=$top/_build CCRED_SRCDIR=$top \
 		CCRED_MODULE_DIR=$top/_build/tests/modules CCRED_VALGRIND_LOGS=$vgdir/logs \
-		CCRED_TEST_VALGRIND=1 CCRED_TEST_SLACK_MS=20000 \
+		CCRED_TEST_VALGRIND=1 CCRED_TEST_SLACK_MS=20000 CCRED_TEST_FAULT_TIMEOUT=10 \
 			bats --tap "$top/tests/e2e/$1.bats" >"$vgdir/$1.tap" 2>&1
 	}
 	vg_bats faults &

@@ -15,7 +15,18 @@ setup() {
 }
 
 teardown() {
+	# A failed test may leave its /proc watcher running: bats would wait
+	# for it forever.
+	if [ -n "${HX_WATCHER:-}" ]; then
+		kill "$HX_WATCHER" 2>/dev/null || :
+	fi
+	# Open the gates, so no store command waits on after a failure.
+	if [ -n "${HX_GATE:-}" ]; then
+		touch "$HX_GATE" 2>/dev/null || :
+	fi
 	if [ -n "${HX_NOBODY_DIR:-}" ]; then
+		touch "$HX_NOBODY_DIR/go" 2>/dev/null || :
+		sleep 0.2
 		rm -rf "$HX_NOBODY_DIR"
 	fi
 	ccred_test_teardown
@@ -35,14 +46,30 @@ add_pattern() {
 	printf '%s\n' "$1" >>"$HX_PATS"
 }
 
+# gate_store FILE: a command store that waits for $HX_GATE to exist before
+# it prints the secret in FILE, so a test can look at ccred mid-fetch.
+gate_store() {
+	printf "command sh -c 'while [ ! -e %s ]; do sleep 0.05; done; cat %s'" "$HX_GATE" "$1"
+}
+
+# wait_for CMD...: up to 30 s for CMD to succeed.
+wait_for() {
+	local i
+	for i in $(seq 1 600); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for: $*" >&2
+	return 1
+}
+
 @test "the secret and the token are on no command line and in no log" {
 	oidc_start
-	local sec d=$BATS_TEST_TMPDIR/hx
+	local sec store d=$BATS_TEST_TMPDIR/hx
 	sec=$(hx_secret_file post post-secret-1)
-	# A slow store keeps ccred (and its store child) alive long enough to
-	# be seen.
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
-		secret_store="command sh -c 'sleep 1; cat $sec'"
+	HX_GATE=$d/go
+	store=$(gate_store "$sec")
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="$store"
 	(
 		# bash builtins only: a snapshot must be quick to catch short lives.
 		while [ ! -e "$d/stop" ]; do
@@ -51,16 +78,19 @@ add_pattern() {
 			done
 		done
 	) >"$d/cmdlines" 2>/dev/null &
-	local watcher=$!
-	hx_run -v -v -p o token
+	HX_WATCHER=$!
+	"$CCRED" -v -v -p o token >"$d/stdout" 2>"$d/stderr" &
+	local pid=$!
+	# The watcher has seen ccred in its fetch, with the store's command.
+	wait_for grep -q -F "$HX_GATE ]; do" "$d/cmdlines"
+	wait_for grep -q -E '(^|/)(lt-)?ccred -v -v -p o token' "$d/cmdlines"
+	touch "$HX_GATE"
+	wait "$pid"
+	sleep 0.2
 	touch "$d/stop"
-	wait "$watcher"
-	assert_equal "$HX_RC" 0
-	# The watcher saw the fetch: ccred itself and the store's command.
-	grep -q -F "sleep 1; cat $sec" "$d/cmdlines"
-	grep -q -E '(^|/)(lt-)?ccred -v -v -p o token' "$d/cmdlines"
-	cat "$sec" >"$HX_PATS"
-	printf '%s\n' "$HX_OUT" >>"$HX_PATS"
+	wait "$HX_WATCHER"
+	[ -s "$d/stdout" ]
+	cat "$sec" "$d/stdout" >"$HX_PATS"
 	no_match "$d/cmdlines" "$d/stderr" "$OIDC_LOG" "$OIDC_STDERR"
 }
 
@@ -113,25 +143,23 @@ as_nobody() {
 	as_nobody test -x "$CCRED" || skip "$CCRED is not reachable by the user nobody"
 	oidc_start
 	nobody_dir
-	local d=$HX_NOBODY_DIR pid i
+	local d=$HX_NOBODY_DIR pid
 	printf 'post-secret-1\n' >"$d/secret"
 	cat >"$d/home/.config/ccred/config" <<-EOF
 		[profile o]
 		token_url = $OIDC_TOKEN_URL
 		client_id = post-client
-		secret_store = command sh -c 'sleep 3; cat $d/secret'
+		secret_store = command sh -c 'while [ ! -e $d/go ]; do sleep 0.05; done; cat $d/secret'
 	EOF
 	chown -R 65534:65534 "$d"
 	chmod 600 "$d/secret" "$d/home/.config/ccred/config"
 
 	# Control: an ordinary process of nobody's has its /proc files owned
 	# by nobody (dumpable), which is what the check below tells apart.
-	(cd "$d" && exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5) &
+	(cd "$d" && exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30) &
 	pid=$!
-	for i in $(seq 1 100); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && break
-		sleep 0.05
-	done
+	is_sleep() { [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ]; }
+	wait_for is_sleep
 	assert_equal "$(stat -c %u "/proc/$pid/status")" 65534
 	kill "$pid"
 	wait "$pid" || true
@@ -140,20 +168,16 @@ as_nobody() {
 		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$CCRED" -p o token \
 		>"$d/out" 2>"$d/err") &
 	pid=$!
-	# Wait until ccred is in the fetch: its store command is running.
-	for i in $(seq 1 100); do
-		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ccred ] &&
-			pgrep -P "$pid" >/dev/null; then
-			break
-		fi
-		sleep 0.05
-	done
-	pgrep -P "$pid" >/dev/null
+	# Wait until ccred is in the fetch: its store command is running, and
+	# waits for $d/go.
+	in_fetch() { [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ccred ] && pgrep -P "$pid" >/dev/null; }
+	wait_for in_fetch
 	assert_equal "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 65534
 	# Not dumpable: the kernel gives its /proc files to root.
 	assert_equal "$(stat -c %u "/proc/$pid/status")" 0
 	run awk '/^Max core file size/ { print $5, $6 }' "/proc/$pid/limits"
 	assert_output "0 0"
+	touch "$d/go"
 	wait "$pid"
 	assert_equal "$(oidc_grants post-client)" 1
 	[ -s "$d/out" ]
