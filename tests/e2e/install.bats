@@ -6,9 +6,9 @@
 # oidc-provider.  Nothing here points at the build tree: CCRED_MODULE_DIR is
 # unset, so the installed ccred finds its modules where make install put them.
 #
-# shellcheck disable=SC2030,SC2031,SC2016
+# shellcheck disable=SC2030,SC2031,SC2016,SC2154
 # (each @test is a subshell, so its exports are local on purpose; bash -c
-# scripts are single-quoted on purpose.)
+# scripts are single-quoted on purpose; $stderr is set by bats' run.)
 
 bats_require_minimum_version 1.5.0
 
@@ -24,26 +24,30 @@ setup_file() {
 		cd "$INSTALL_BUILDDIR" &&
 			unset MAKEFLAGS MFLAGS MAKELEVEL DESTDIR &&
 			"$CCRED_SRCDIR/configure" -q --prefix="$PREFIX" $opt &&
-			make -j4 &&
+			make -j2 &&
 			make install
 	) >"$log" 2>&1; then
 		echo "configure/make/make install failed; the end of $log:" >&2
 		tail -n 40 "$log" >&2
 		return 1
 	fi
+	load common
+	load ccred-helpers
+	oidc_file_start
+}
+
+teardown_file() {
+	load common
+	load ccred-helpers
+	oidc_file_stop
 }
 
 setup() {
 	load common
-	local d=$BATS_TEST_TMPDIR
-	mkdir -p "$d/home/.config" "$d/home/.cache" "$d/run"
-	chmod 700 "$d/home" "$d/run"
-	export HOME=$d/home XDG_RUNTIME_DIR=$d/run XDG_CONFIG_HOME=$d/home/.config \
-		XDG_CACHE_HOME=$d/home/.cache
-	export GIT_CONFIG_NOSYSTEM=1
+	load ccred-helpers
+	ccred_test_home
 	# The installed command must find its own modules.
-	unset CCRED_MODULE_DIR CCRED_PROFILE CCRED_CONFIG CCRED_SYSCONFDIR \
-		DBUS_SESSION_BUS_ADDRESS DISPLAY POST_SECRET
+	unset CCRED_MODULE_DIR
 }
 
 teardown() {
@@ -52,29 +56,6 @@ teardown() {
 		mv "$BATS_TEST_TMPDIR/libsecret.so.saved" "$PREFIX/lib/ccred/stores/libsecret.so"
 	fi
 	ccred_test_teardown
-}
-
-write_config() {
-	CONFIG=$XDG_CONFIG_HOME/ccred/config
-	mkdir -p "${CONFIG%/*}"
-	cat >"$CONFIG"
-	chmod 600 "$CONFIG"
-}
-
-stderr_has() {
-	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; it is: $stderr"
-}
-
-introspect() {
-	printf %s "$1" | curl -sS --fail --max-time 5 \
-		-u rs-client:rs-secret-1 --data-urlencode token@- "$OIDC_ISSUER/token/introspection"
-}
-
-assert_live() {
-	local answer
-	answer=$(introspect "$1") || fail "introspection request failed"
-	assert_equal "$(jq -r '[.active, .client_id, .scope] | @tsv' <<<"$answer")" \
-		"$(printf 'true\t%s\t%s' "$2" "$3")"
 }
 
 post_config() {
@@ -120,7 +101,7 @@ EOF
 }
 
 @test "install: git finds git-credential-ccred on PATH; it answers get with a live token" {
-	oidc_start
+	use_oidc
 	post_config
 	export POST_SECRET=post-secret-1
 	# The link itself, as git runs it.
@@ -138,11 +119,11 @@ EOF
 		bash -c 'printf "url=https://git.example.com/r.git\n\n" | git credential fill'
 	assert_success
 	assert_line "password=$pw"
-	assert_equal "$(oidc_grants)" 1
+	assert_equal "$(grants)" 1
 }
 
 @test "install: a C program built with pkg-config libccred gets a live token" {
-	oidc_start
+	use_oidc
 	post_config
 	export POST_SECRET=post-secret-1
 	export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
@@ -168,7 +149,7 @@ EOF
 }
 
 @test "install: without the libsecret module, a stack falls through to env; libsecret alone is 69" {
-	oidc_start
+	use_oidc
 	local mod=$PREFIX/lib/ccred/stores/libsecret.so
 	if [ -e "$mod" ]; then
 		mv "$mod" "$BATS_TEST_TMPDIR/libsecret.so.saved"
@@ -184,7 +165,7 @@ EOF
 	assert_failure 69
 	assert_output ''
 	stderr_has "libsecret: store module not installed ($mod)"
-	assert_equal "$(oidc_grants)" 1
+	assert_equal "$(grants)" 1
 }
 
 @test "install: make uninstall leaves no file behind" {
