@@ -83,7 +83,8 @@ static int read_input(char **text)
 			break;
 		len += (size_t)n;
 		if (len >= cap) {
-			status = docker_fail(EXIT_DATAERR, "malformed input from docker: over 64 KiB");
+			status = docker_fail(EXIT_DATAERR,
+			                     "malformed input from docker: over 64 KiB");
 			goto out;
 		}
 	}

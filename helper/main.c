@@ -105,9 +105,7 @@ struct ccred_ctx *open_ctx(const struct opts *o, int *status)
 	return ctx;
 }
 
-/* As OpenSSH does first thing: fds 0-2 open (so nothing we open becomes
- * stdout by accident), no core dumps, no ptrace by other processes of the
- * same user, and private files by default. */
+/* What harden() changed, for restore_for_child(). */
 static struct {
 	struct rlimit core;
 	bool have_core;
@@ -115,6 +113,9 @@ static struct {
 	void (*sigpipe)(int);
 } saved;
 
+/* As OpenSSH does first thing: fds 0-2 open (so nothing we open becomes
+ * stdout by accident), no core dumps, no ptrace by other processes of the
+ * same user, and private files by default. */
 static void harden(void)
 {
 	struct rlimit rl = {0, 0};

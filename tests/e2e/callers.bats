@@ -264,6 +264,23 @@ cached_token() {
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "the command ran"
 }
 
+@test "env, exec, kubectl: a token whose expiry is unknown leaves no expiry behind" {
+	# No real server leaves expires_in out on demand: the fault server does.
+	fault_start noexpiry
+	printf '[profile odd]\ntoken_url = %s\nclient_id = c\nsecret_store = file %s\n' \
+		"$FAULT_URL" "$SECRET_FILE" >>"$CONFIG"
+	run "$CCRED" -p odd env
+	assert_success
+	assert_line --index 0 "export CCRED_ACCESS_TOKEN='fault-token-1'"
+	assert_line --index 1 "unset CCRED_TOKEN_EXPIRES_AT"
+	CCRED_TOKEN_EXPIRES_AT=123 run "$CCRED" -p odd exec -- sh -c 'echo "$CCRED_ACCESS_TOKEN ${CCRED_TOKEN_EXPIRES_AT-unset}"'
+	assert_output "fault-token-2 unset"
+	run "$CCRED" -p odd kubectl
+	assert_success
+	run jq -c . <<<"$output"
+	assert_output '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"fault-token-3"}}'
+}
+
 # --- git over HTTP ----------------------------------------------------------
 
 @test "git: clone and push through the resource server with ccred's token (secret in the keyring)" {

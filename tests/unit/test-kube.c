@@ -18,17 +18,19 @@ static void test_good(void)
 
 	/* What kubectl 1.20-1.32 really send (spec.cluster only with provideClusterInfo). */
 	CHECK_INT(version_of("{\"kind\":\"ExecCredential\",\"apiVersion\":"
-	                     "\"client.authentication.k8s.io/v1beta1\",\"spec\":{\"interactive\":false}}",
+	                     "\"client.authentication.k8s.io/"
+	                     "v1beta1\",\"spec\":{\"interactive\":false}}",
 	                     &v),
 	          CCRED_OK);
 	CHECK_STR(v, "client.authentication.k8s.io/v1beta1");
 	free(v);
-	CHECK_INT(version_of("{\"kind\":\"ExecCredential\",\"apiVersion\":"
-	                     "\"client.authentication.k8s.io/v1\",\"spec\":{\"cluster\":{\"server\":"
-	                     "\"https://127.0.0.1:6443\",\"certificate-authority-data\":\"LS0t\"},"
-	                     "\"interactive\":true}}\n",
-	                     &v),
-	          CCRED_OK);
+	CHECK_INT(
+	        version_of("{\"kind\":\"ExecCredential\",\"apiVersion\":"
+	                   "\"client.authentication.k8s.io/v1\",\"spec\":{\"cluster\":{\"server\":"
+	                   "\"https://127.0.0.1:6443\",\"certificate-authority-data\":\"LS0t\"},"
+	                   "\"interactive\":true}}\n",
+	                   &v),
+	        CCRED_OK);
 	CHECK_STR(v, "client.authentication.k8s.io/v1");
 	free(v);
 	/* kind may be left out */
@@ -41,22 +43,22 @@ static void test_good(void)
 static void test_malformed(void)
 {
 	static const char *const bad[] = {
-		"",
-		"not json",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v1\"",
-		"[\"client.authentication.k8s.io/v1\"]",
-		"\"client.authentication.k8s.io/v1\"",
-		"{}",
-		"{\"kind\":\"ExecCredential\"}",
-		"{\"apiVersion\":1}",
-		"{\"apiVersion\":null}",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v2\"}",
-		"{\"apiVersion\":\"v1\",\"kind\":\"ExecCredential\"}",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"Pod\"}",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":7}",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v1\"} {}",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v1\",}",
-		"{\"apiVersion\":\"client.authentication.k8s.io/v1\xff\"}",
+	        "",
+	        "not json",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v1\"",
+	        "[\"client.authentication.k8s.io/v1\"]",
+	        "\"client.authentication.k8s.io/v1\"",
+	        "{}",
+	        "{\"kind\":\"ExecCredential\"}",
+	        "{\"apiVersion\":1}",
+	        "{\"apiVersion\":null}",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v2\"}",
+	        "{\"apiVersion\":\"v1\",\"kind\":\"ExecCredential\"}",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"Pod\"}",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":7}",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v1\"} {}",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v1\",}",
+	        "{\"apiVersion\":\"client.authentication.k8s.io/v1\xff\"}",
 	};
 	char *v = (char *)"unset";
 
@@ -85,8 +87,9 @@ static void test_message(void)
 	close(fd);
 	CHECK_INT(ccred_open(&ctx, path, CCRED_OPEN_NO_SYSTEM), CCRED_OK);
 	if (ctx) {
-		CHECK_INT(ccred_kube_exec_api_version(ctx, "{\"apiVersion\":\"example.com/v9\"}", &v),
-		          CCRED_E_INPUT);
+		CHECK_INT(
+		        ccred_kube_exec_api_version(ctx, "{\"apiVersion\":\"example.com/v9\"}", &v),
+		        CCRED_E_INPUT);
 		CHECK(strstr(ccred_errmsg(ctx), "malformed KUBERNETES_EXEC_INFO") != NULL);
 		CHECK(strstr(ccred_errmsg(ctx), "example.com/v9") != NULL);
 		CHECK_INT(ccred_kube_exec_api_version(ctx, "{", &v), CCRED_E_INPUT);
