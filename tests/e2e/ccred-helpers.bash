@@ -19,10 +19,9 @@
 # ($output, $stderr and $status are set by bats' run; bash -c scripts are
 # single-quoted on purpose.)
 
-# One http oidc-provider for a whole file: a start costs ~0.5 s of CPU, and
-# on a busy machine twenty starts are twenty chances to miss the fixture's
-# 10 s start limit.  Tests count only their own requests (use_oidc) and keep
-# their own HOME, so no token is shared between them.
+# One http oidc-provider for a whole file: a start costs ~0.5 s of CPU, paid
+# once instead of per test.  Tests count only their own requests (use_oidc)
+# and keep their own HOME, so no token is shared between them.
 oidc_file_start() {
 	CCRED_TEST_TMPDIR=$BATS_FILE_TMPDIR oidc_start || return 1
 	# Stopped by oidc_file_stop, not by each test's teardown.
