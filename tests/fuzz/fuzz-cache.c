@@ -12,10 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = {
-		"k",
-		"v1\x1fhttp://127.0.0.1:8080/token\x1f\x1f"
-		"c\x1f\x1f\x1f\x1f"
-		"client_secret_post\x1f",
+	        "k",
+	        "v1\x1fhttp://127.0.0.1:8080/token\x1f\x1f"
+	        "c\x1f\x1f\x1f\x1f"
+	        "client_secret_post\x1f",
 	};
 	struct ccredi_cache_entry e;
 	char why[256];
