@@ -28,6 +28,8 @@ static const struct cmd commands[] = {
 	{"secret", cmd_secret, "set|delete|status: the client secret of a profile"},
 	{"logout", cmd_logout, "drop the cached token (--all: of every profile)"},
 	{"profiles", cmd_profiles, "list profiles and their cached tokens' life"},
+	{"configure", cmd_configure, "set a profile up, store its secret, prove it"},
+	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong"},
 };
 
 static void usage(FILE *f)

@@ -37,7 +37,7 @@ static ssize_t read_all(int fd, char *buf, size_t cap, bool one_line)
 	return (ssize_t)len;
 }
 
-static ssize_t read_secret(const char *profile, char *buf, size_t cap)
+ssize_t read_secret(const char *profile, char *buf, size_t cap)
 {
 	struct termios old, noecho;
 	ssize_t n;
@@ -58,6 +58,15 @@ static ssize_t read_secret(const char *profile, char *buf, size_t cap)
 	n = read_all(tty, buf, cap, true);
 	tcsetattr(tty, TCSAFLUSH, &old);
 	return n;
+}
+
+void print_notes(FILE *f, const char *prefix, const char *notes)
+{
+	while (*notes) {
+		size_t len = strcspn(notes, "\n");
+		fprintf(f, "%s%.*s\n", prefix, (int)len, notes);
+		notes += len + (notes[len] == '\n');
+	}
 }
 
 int cmd_secret(const struct opts *o, int argc, char **argv)
@@ -106,6 +115,7 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		} else {
 			/* The stored secret may be new: tokens of the old one go. */
 			ccred_cache_drop(ctx, 0);
+			print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
 			fprintf(stderr, "ccred: stored the client secret of profile '%s' in %s\n",
 			        ccred_profile_current(ctx), where);
 		}
@@ -122,8 +132,15 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		if (rc != CCRED_OK) {
 			status = report(ctx, rc);
 		} else {
+			const char *n = ccred_secret_notes(ctx);
 			out_addf(&out, "profile '%s': client secret found in %s\n",
 			         ccred_profile_current(ctx), where);
+			/* Stores passed over first, e.g. a locked keyring. */
+			while (*n) {
+				size_t len = strcspn(n, "\n");
+				out_addf(&out, "  passed over %.*s\n", (int)len, n);
+				n += len + (n[len] == '\n');
+			}
 			status = out_flush(&out);
 		}
 	}
