@@ -373,10 +373,13 @@ int cmd_configure(const struct opts *o, int argc, char **argv)
 	int status = 0;
 
 	parse_options(&c, o, argc, argv);
-	if (!(ctx = open_ctx(o, &status))) {
+	/* The file to write may not exist yet; any other error stops us. */
+	if ((rc = ccred_open(&ctx, o->config, CCRED_OPEN_MISSING_OK)) != CCRED_OK) {
+		status = report(ctx, rc);
 		fprintf(stderr, "ccred: fix the configuration first; nothing was written\n");
 		goto out;
 	}
+	ccred_set_verbose(ctx, o->verbose);
 	if (!c.any_option && tty) {
 		if (interview(&c, ctx) < 0) {
 			status = EXIT_USAGE;

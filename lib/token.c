@@ -72,13 +72,15 @@ CCRED_API ccred_error ccred_open(struct ccred_ctx **ctxp, const char *config_pat
 	if (!(flags & CCRED_OPEN_NO_SYSTEM) && (rc = read_system(ctx)) != CCRED_OK)
 		return rc;
 	if (config_path)
-		return ccredi_config_read_file(&ctx->cfg, config_path, false, ctx->errmsg,
+		return ccredi_config_read_file(&ctx->cfg, config_path,
+		                               (flags & CCRED_OPEN_MISSING_OK) != 0, ctx->errmsg,
 		                               sizeof(ctx->errmsg));
 	if (ccredi_user_config_path(path, sizeof(path)) < 0)
 		return CCRED_OK;
 	/* $CCRED_CONFIG names a file that must exist; the default one need not. */
-	return ccredi_config_read_file(&ctx->cfg, path, !(env && *env), ctx->errmsg,
-	                               sizeof(ctx->errmsg));
+	return ccredi_config_read_file(&ctx->cfg, path,
+	                               !(env && *env) || (flags & CCRED_OPEN_MISSING_OK),
+	                               ctx->errmsg, sizeof(ctx->errmsg));
 }
 
 int ccredi_user_config_path(char *buf, size_t len)

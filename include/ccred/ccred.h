@@ -64,6 +64,7 @@ struct ccred_token;
 
 /* Flags for ccred_open(). */
 #define CCRED_OPEN_NO_SYSTEM 0x1u /* skip $(sysconfdir)/ccred/config{,.d} */
+#define CCRED_OPEN_MISSING_OK 0x2u /* config_path or $CCRED_CONFIG may not exist yet */
 
 /*
  * Open a context.  config_path NULL reads the system config, its config.d
