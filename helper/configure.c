@@ -89,7 +89,12 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 		case 'i': c->issuer = optarg; break;
 		case 'c': c->client_id = optarg; break;
 		case 's': c->scope = optarg; break;
-		case 'C': c->ca_file = optarg; break;
+		case 'C':
+			/* The config is read from anywhere: no relative path in it. */
+			c->ca_file = optarg[0] == '/' ? optarg : keep(c, realpath(optarg, NULL));
+			if (!c->ca_file)
+				die_usage("--ca-file %s: %s", optarg, strerror(errno));
+			break;
 		case 'a':
 			if (!(c->auth_method = auth_method_arg(optarg)))
 				die_usage("--auth-method is client_secret_post or client_secret_basic, "
@@ -343,7 +348,7 @@ out:
 }
 
 /* The real token request that proves the profile. */
-static int prove(struct ccred_ctx *ctx, const char *path)
+static int prove(struct ccred_ctx *ctx, const struct opts *o, const char *path)
 {
 	const char *name = ccred_profile_current(ctx), *detail = NULL;
 	ccred_error rc = ccred_check(ctx, CCRED_CHECK_TOKEN, &detail);
@@ -351,9 +356,10 @@ static int prove(struct ccred_ctx *ctx, const char *path)
 	if (rc != CCRED_OK) {
 		errorf("the token request failed: %s", ccred_errmsg(ctx));
 		fprintf(stderr,
-		        "ccred: profile '%s' stays written in %s; change it with 'ccred configure "
-		        "%s', or find out more with 'ccred -p %s doctor'\n",
-		        name, path, name, name);
+		        "ccred: profile '%s' stays written in %s; change it with 'ccred%s%s "
+		        "configure %s', or find out more with 'ccred%s%s -p %s doctor'\n",
+		        name, path, o->config ? " -c " : "", o->config ? o->config : "", name,
+		        o->config ? " -c " : "", o->config ? o->config : "", name);
 		return ccred_exit_code(rc);
 	}
 	fprintf(stderr, "ccred: a real token request works: %s\n", detail);
@@ -424,7 +430,7 @@ int cmd_configure(const struct opts *o, int argc, char **argv)
 		                "for it\n",
 		        ccred_profile_list(ctx, NULL, "secret_store", 0));
 	}
-	status = prove(ctx, path);
+	status = prove(ctx, o, path);
 out:
 	free(path);
 	ccred_close(ctx);
