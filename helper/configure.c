@@ -21,7 +21,7 @@
 #include "helper.h"
 
 #define SECRET_MAX 65536
-#define MAX_LIST 32
+#define MAX_LIST   32
 #define ANSWER_MAX 4096
 
 struct conf {
@@ -69,16 +69,16 @@ static const char *auth_method_arg(const char *v)
 static void parse_options(struct conf *c, const struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"token-url", required_argument, NULL, 't'},
-		{"issuer", required_argument, NULL, 'i'},
-		{"client-id", required_argument, NULL, 'c'},
-		{"scope", required_argument, NULL, 's'},
-		{"auth-method", required_argument, NULL, 'a'},
-		{"store", required_argument, NULL, 'S'},
-		{"url", required_argument, NULL, 'u'},
-		{"ca-file", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"token-url", required_argument, NULL, 't'},
+	        {"issuer", required_argument, NULL, 'i'},
+	        {"client-id", required_argument, NULL, 'c'},
+	        {"scope", required_argument, NULL, 's'},
+	        {"auth-method", required_argument, NULL, 'a'},
+	        {"store", required_argument, NULL, 'S'},
+	        {"url", required_argument, NULL, 'u'},
+	        {"ca-file", required_argument, NULL, 'C'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -97,8 +97,8 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 			break;
 		case 'a':
 			if (!(c->auth_method = auth_method_arg(optarg)))
-				die_usage("--auth-method is client_secret_post or client_secret_basic, "
-				          "not '%s'",
+				die_usage("--auth-method is client_secret_post or "
+				          "client_secret_basic, not '%s'",
 				          optarg);
 			break;
 		case 'S':
@@ -122,7 +122,8 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 		usage_configure();
 	c->name = optind < argc ? argv[optind] : o->profile ? o->profile : "default";
 	if (optind < argc && o->profile && strcmp(o->profile, argv[optind]) != 0)
-		die_usage("-p %s and configure %s name different profiles", o->profile, argv[optind]);
+		die_usage("-p %s and configure %s name different profiles", o->profile,
+		          argv[optind]);
 }
 
 /* Asks on stderr, reads a line from the terminal.  Empty keeps def. */
@@ -194,12 +195,12 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 			return -1;
 	}
 	do {
-		if (ask(c, "Client id", ccred_profile_get(ctx, c->name, "client_id"), &c->client_id) <
-		    0)
+		if (ask(c, "Client id", ccred_profile_get(ctx, c->name, "client_id"),
+		        &c->client_id) < 0)
 			return -1;
 	} while (!c->client_id && fprintf(stderr, "The client id is needed.\n"));
-	if (ask(c, "Scopes, space-separated ('-' for none)", ccred_profile_get(ctx, c->name, "scope"),
-	        &c->scope) < 0)
+	if (ask(c, "Scopes, space-separated ('-' for none)",
+	        ccred_profile_get(ctx, c->name, "scope"), &c->scope) < 0)
 		return -1;
 	if (c->scope && strcmp(c->scope, "-") == 0)
 		c->scope = "";
@@ -250,12 +251,12 @@ static void settings_of(const struct conf *c, const char **set, size_t cap)
 {
 	size_t n = 0;
 
-#define PAIR(k, v)                                                                             \
-	do {                                                                                   \
-		if (n + 3 <= cap) {                                                            \
-			set[n++] = (k);                                                        \
-			set[n++] = (v);                                                        \
-		}                                                                              \
+#define PAIR(k, v)                                                                                 \
+	do {                                                                                       \
+		if (n + 3 <= cap) {                                                                \
+			set[n++] = (k);                                                            \
+			set[n++] = (v);                                                            \
+		}                                                                                  \
 	} while (0)
 	if (c->token_url) {
 		PAIR("token_url", c->token_url);
@@ -314,7 +315,8 @@ static int store_secret(struct ccred_ctx *ctx, bool tty, const char *path)
 		                "the stored one.\n");
 	n = read_secret(name, buf, SECRET_MAX + 2);
 	if (n == -2 || n > SECRET_MAX + 1) {
-		errorf("the secret is longer than 64 KiB; profile '%s' is written in %s, its secret "
+		errorf("the secret is longer than 64 KiB; profile '%s' is written in %s, its "
+		       "secret "
 		       "is not stored",
 		       name, path);
 		status = EXIT_DATAERR;
@@ -426,8 +428,9 @@ int cmd_configure(const struct opts *o, int argc, char **argv)
 		if ((status = store_secret(ctx, tty, path)) != 0)
 			goto out;
 	} else {
-		fprintf(stderr, "ccred: the secret comes from a read-only store (%s); not asking "
-		                "for it\n",
+		fprintf(stderr,
+		        "ccred: the secret comes from a read-only store (%s); not asking "
+		        "for it\n",
 		        ccred_profile_list(ctx, NULL, "secret_store", 0));
 	}
 	status = prove(ctx, o, path);

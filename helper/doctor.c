@@ -22,7 +22,7 @@ struct report {
 };
 
 static void step(const char *tag, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static void step(const char *tag, const char *name, const char *fmt, ...)
 {
 	va_list ap;
@@ -74,8 +74,7 @@ static const char *probe_todo(ccred_probe p, const char *line, const char *profi
 	case CCRED_PROBE_INSECURE:
 		return "make the file yours and private (chmod 600 FILE); ccred never reads a "
 		       "secret others could read or replace";
-	default:
-		return "see the message above";
+	default: return "see the message above";
 	}
 }
 
@@ -136,8 +135,8 @@ out:
 	return ok;
 }
 
-static bool net_step(struct ccred_ctx *ctx, struct report *r, ccred_check_step s,
-                     const char *name, const char *todo)
+static bool net_step(struct ccred_ctx *ctx, struct report *r, ccred_check_step s, const char *name,
+                     const char *todo)
 {
 	const char *detail = NULL;
 	ccred_error rc = ccred_check(ctx, s, &detail);
@@ -161,10 +160,8 @@ static const char *token_todo(ccred_error rc, const char *profile, char *buf, si
 		return buf;
 	case CCRED_E_PROTOCOL:
 		return "check that token_url (or issuer) names the token endpoint itself";
-	case CCRED_E_TEMPFAIL:
-		return "the endpoint or the network failed; try again later";
-	default:
-		return "see the message above";
+	case CCRED_E_TEMPFAIL: return "the endpoint or the network failed; try again later";
+	default: return "see the message above";
 	}
 }
 
@@ -188,14 +185,14 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 		ccred_check_step step;
 		const char *name, *todo;
 	} net[] = {
-		{CCRED_CHECK_DNS, "dns",
-		 "check the host name in token_url (or issuer), your DNS, and any proxy settings"},
-		{CCRED_CHECK_TCP, "tcp",
-		 "is the token endpoint running, and is its port reachable from here (firewall, "
-		 "proxy)?"},
-		{CCRED_CHECK_TLS, "tls",
-		 "set ca_file to the CA that signed the endpoint's certificate, or check the host "
-		 "name in the URL"},
+	        {CCRED_CHECK_DNS, "dns",
+	         "check the host name in token_url (or issuer), your DNS, and any proxy settings"},
+	        {CCRED_CHECK_TCP, "tcp",
+	         "is the token endpoint running, and is its port reachable from here (firewall, "
+	         "proxy)?"},
+	        {CCRED_CHECK_TLS, "tls",
+	         "set ca_file to the CA that signed the endpoint's certificate, or check the host "
+	         "name in the URL"},
 	};
 	struct report r = {0};
 	struct ccred_ctx *ctx = NULL;
@@ -221,8 +218,8 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 	}
 	v = ccred_profile_get(ctx, NULL, "token_url");
 	step("ok", "profile", "'%s': %s %s, client_id %s, %s%s%s", name, v ? "token_url" : "issuer",
-	     v ? v : ccred_profile_get(ctx, NULL, "issuer"), ccred_profile_get(ctx, NULL, "client_id"),
-	     ccred_profile_get(ctx, NULL, "auth_method"),
+	     v ? v : ccred_profile_get(ctx, NULL, "issuer"),
+	     ccred_profile_get(ctx, NULL, "client_id"), ccred_profile_get(ctx, NULL, "auth_method"),
 	     ccred_profile_get(ctx, NULL, "scope") ? ", scope " : "",
 	     ccred_profile_get(ctx, NULL, "scope") ? ccred_profile_get(ctx, NULL, "scope") : "");
 
@@ -245,7 +242,8 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 		if (rc == CCRED_OK)
 			step("ok", "token", "%s", detail);
 		else
-			fail(&r, rc, "token", ccred_errmsg(ctx), token_todo(rc, name, todo, sizeof(todo)));
+			fail(&r, rc, "token", ccred_errmsg(ctx),
+			     token_todo(rc, name, todo, sizeof(todo)));
 	}
 	net_step(ctx, &r, CCRED_CHECK_CACHE, "cache", "see the message above");
 out:

@@ -89,7 +89,7 @@ static const char *proxy_for(const struct ccred_ctx *ctx, const struct ccredi_ur
 	/* curl reads http_proxy in lower case only (HTTP_PROXY can be set by a
 	 * CGI request header). */
 	p = strcmp(u->scheme, "https") == 0 ? env2("https_proxy", "HTTPS_PROXY")
-	                                     : env2("http_proxy", NULL);
+	                                    : env2("http_proxy", NULL);
 	return p ? p : env2("all_proxy", "ALL_PROXY");
 }
 
@@ -137,8 +137,7 @@ static ccred_error target(struct ccred_ctx *ctx, struct ccredi_url *u, const cha
 	return CCRED_OK;
 }
 
-static ccred_error resolve(struct ccred_ctx *ctx, const struct ccredi_url *u,
-                           struct addrinfo **res)
+static ccred_error resolve(struct ccred_ctx *ctx, const struct ccredi_url *u, struct addrinfo **res)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
 	char port[16];
@@ -300,12 +299,12 @@ static ccred_error check_tls(struct ccred_ctx *ctx, struct ccredi_buf *d)
 		rc = ccredi_err(ctx, CCRED_E_TEMPFAIL, "TLS verification failed for %s: %s", u.host,
 		                resp.error);
 	} else if (r == CCREDI_HTTP_OK || r == CCREDI_HTTP_TOOBIG) {
-		ccredi_buf_addf(d, "certificate of %s verified against %s%s%s%s", u.host,
-		                ctx->prof.ca_file ? ctx->prof.ca_file : "",
-		                ctx->prof.ca_file && ctx->prof.ca_path ? " and " : "",
-		                ctx->prof.ca_path ? ctx->prof.ca_path : "",
-		                ctx->prof.ca_file || ctx->prof.ca_path ? ""
-		                                                        : "the system's trust store");
+		ccredi_buf_addf(
+		        d, "certificate of %s verified against %s%s%s%s", u.host,
+		        ctx->prof.ca_file ? ctx->prof.ca_file : "",
+		        ctx->prof.ca_file && ctx->prof.ca_path ? " and " : "",
+		        ctx->prof.ca_path ? ctx->prof.ca_path : "",
+		        ctx->prof.ca_file || ctx->prof.ca_path ? "" : "the system's trust store");
 	} else {
 		rc = ccredi_err(ctx, CCRED_E_TEMPFAIL, "TLS connection to %s failed: %s", u.host,
 		                resp.error);
@@ -376,7 +375,8 @@ static ccred_error check_cache(struct ccred_ctx *ctx, struct ccredi_buf *d)
 		goto out;
 	}
 	if (!path) {
-		ccredi_err(ctx, rc, "no place for the cache: neither XDG_RUNTIME_DIR nor HOME is set");
+		ccredi_err(ctx, rc,
+		           "no place for the cache: neither XDG_RUNTIME_DIR nor HOME is set");
 		goto out;
 	}
 	if (lstat(path, &st) < 0) {
@@ -384,13 +384,15 @@ static ccred_error check_cache(struct ccred_ctx *ctx, struct ccredi_buf *d)
 			ccredi_err(ctx, rc, "%s: %s", path, strerror(errno));
 			goto out;
 		}
-		ccredi_buf_addf(d, "%s does not exist yet; it is made (mode 0700) on first use", path);
+		ccredi_buf_addf(d, "%s does not exist yet; it is made (mode 0700) on first use",
+		                path);
 		rc = CCRED_OK;
 		goto out;
 	}
 	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
-		ccredi_err(ctx, rc, "%s is %s, not a directory; remove it (ccred sets it aside and "
-		                    "caches nothing until then)",
+		ccredi_err(ctx, rc,
+		           "%s is %s, not a directory; remove it (ccred sets it aside and "
+		           "caches nothing until then)",
 		           path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
 		goto out;
 	}
@@ -431,8 +433,7 @@ out:
 	return rc;
 }
 
-CCRED_API ccred_error ccred_check(struct ccred_ctx *ctx, ccred_check_step step,
-                                  const char **detail)
+CCRED_API ccred_error ccred_check(struct ccred_ctx *ctx, ccred_check_step step, const char **detail)
 {
 	struct ccredi_buf d = {0};
 	ccred_error rc;

@@ -113,10 +113,12 @@ static ccred_error check_settings(struct ccred_ctx *ctx, const char *name,
 			return ccredi_err(ctx, CCRED_E_USAGE, "unknown key '%s'", k);
 		for (const char *c = v; *c; c++)
 			if ((unsigned char)*c < 0x20 && *c != '\t')
-				return ccredi_err(ctx, CCRED_E_USAGE,
-				                  "the value of %s has a control character or newline", k);
+				return ccredi_err(
+				        ctx, CCRED_E_USAGE,
+				        "the value of %s has a control character or newline", k);
 		vlen = strlen(v);
-		if (vlen && (v[0] == ' ' || v[0] == '\t' || v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		if (vlen &&
+		    (v[0] == ' ' || v[0] == '\t' || v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 			return ccredi_err(ctx, CCRED_E_USAGE,
 			                  "the value of %s begins or ends with a blank", k);
 	}
@@ -152,8 +154,9 @@ static ccred_error read_current(struct ccred_ctx *ctx, const char *path, struct 
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
-		return ccredi_buf_add(b, "", 0) < 0 ? ccredi_err(ctx, CCRED_E_NOMEM, "out of memory")
-		                                    : CCRED_OK;
+		return ccredi_buf_add(b, "", 0) < 0
+		               ? ccredi_err(ctx, CCRED_E_NOMEM, "out of memory")
+		               : CCRED_OK;
 	if (fd < 0)
 		return ccredi_err(ctx, CCRED_E_CONFIG, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -241,19 +244,20 @@ static ccred_error edit(struct ccred_ctx *ctx, const char *cur, size_t curlen, c
 		if (nlines == 0 && nl && nl > s && nl[-1] == '\r')
 			eol = "\r\n";
 		/* A UTF-8 byte order mark is not part of the first line. */
-		h = header_kind(nlines == 0 && (size_t)(e - s) >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0
-		                    ? s + 3
-		                    : s,
+		h = header_kind(nlines == 0 && (size_t)(e - s) >= 3 &&
+		                                memcmp(s, "\xEF\xBB\xBF", 3) == 0
+		                        ? s + 3
+		                        : s,
 		                e, name);
 		if (h >= 0)
 			section = h == 1 ? occurrences++ : -1;
 		line_key(s, e, key, sizeof(key));
 		lines[nlines] = (struct line){
-			.p = s,
-			.len = (size_t)(e - s),
-			.ours = h < 0 && section >= 0,
-			.section = section,
-			.keyline = h < 0 && key[0],
+		        .p = s,
+		        .len = (size_t)(e - s),
+		        .ours = h < 0 && section >= 0,
+		        .section = section,
+		        .keyline = h < 0 && key[0],
 		};
 		lines[nlines].drop = lines[nlines].ours && key[0] && named(settings, key);
 		nlines++;
@@ -316,13 +320,14 @@ static ccred_error replace_file(struct ccred_ctx *ctx, const char *path, int dir
 	base = strrchr(path, '/');
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return ccredi_err(ctx, CCRED_E_INTERNAL, "getrandom: %s", strerror(errno));
-	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.%02x%02x%02x%02x%02x%02x.tmp",
-	             (int)(base - path), path, base + 1, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.%02x%02x%02x%02x%02x%02x.tmp", (int)(base - path),
+	             path, base + 1, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
 	             rnd[5]) >= (int)sizeof(tmp))
 		return ccredi_err(ctx, CCRED_E_CONFIG, "%s: path too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return ccredi_err(ctx, CCRED_E_CONFIG, "cannot create %s: %s", tmp, strerror(errno));
+		return ccredi_err(ctx, CCRED_E_CONFIG, "cannot create %s: %s", tmp,
+		                  strerror(errno));
 	if (fchmod(fd, 0600) < 0)
 		goto fail;
 	while (off < text->len) {
@@ -351,8 +356,7 @@ fail:
 }
 
 CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const char *path,
-                                                 const char *name,
-                                                 const char *const *settings,
+                                                 const char *name, const char *const *settings,
                                                  const char **written)
 {
 	struct ccredi_buf cur = {0}, out = {0};
@@ -385,8 +389,8 @@ CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const ch
 		snprintf(real, sizeof(real), "%s", want);
 	}
 	if (make_parents(real) < 0)
-		return ccredi_err(ctx, CCRED_E_CONFIG, "cannot create the directory of %s: %s", real,
-		                  strerror(errno));
+		return ccredi_err(ctx, CCRED_E_CONFIG, "cannot create the directory of %s: %s",
+		                  real, strerror(errno));
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(real, '/') - real), real);
 	dirfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || flock(dirfd, LOCK_EX) < 0) {

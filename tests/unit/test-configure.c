@@ -53,7 +53,8 @@ static void edit(int line, const char *before, const char *name, const char *con
 	CHECK_INT(rc, CCRED_OK);
 	CHECK_STR(written, path);
 	if (strcmp(get(), after) != 0)
-		fprintf(stderr, "line %d: got\n---\n%s---\nwanted\n---\n%s---\n", line, get(), after);
+		fprintf(stderr, "line %d: got\n---\n%s---\nwanted\n---\n%s---\n", line, get(),
+		        after);
 	CHECK_STR(get(), after);
 	ccred_close(ctx);
 }
@@ -76,8 +77,9 @@ static void refused(const char *before, const char *name, const char *const *set
 int main(void)
 {
 	static const char *const basic[] = {"token_url", "https://a/t", "client_id", "c", NULL};
-	static const char *const more[] = {"scope", "x y", "secret_store", "file ~/s",
-	                                   "secret_store", "env E", "issuer", "", NULL};
+	static const char *const more[] = {
+	        "scope", "x y", "secret_store", "file ~/s", "secret_store", "env E", "issuer",
+	        "",      NULL};
 	struct stat st;
 
 	if (!mkdtemp(dir))
@@ -106,8 +108,8 @@ int main(void)
 	     "client_id = old\nurl = https://u\n# about q\n[profile q]\nclient_id = q\n");
 
 	/* Nothing named yet: after the section's last key line. */
-	edit(__LINE__, "[profile p]\nclient_id = c\n; note on q\n\n[profile q]\nclient_id = q\n", "p",
-	     (const char *const[]){"scope", "s", NULL},
+	edit(__LINE__, "[profile p]\nclient_id = c\n; note on q\n\n[profile q]\nclient_id = q\n",
+	     "p", (const char *const[]){"scope", "s", NULL},
 	     "[profile p]\nclient_id = c\nscope = s\n; note on q\n\n[profile q]\nclient_id = q\n");
 
 	/* Two sections of one profile: keys go from both, new lines into the
@@ -122,8 +124,8 @@ int main(void)
 	     (const char *const[]){"scope", "b", NULL}, "\xEF\xBB\xBF[profile p]\r\nscope = b\r\n");
 
 	/* Blank values remove only; a name that only looks alike is another. */
-	edit(__LINE__, "[profile pp]\nscope = a\n[profile  p ]\nscope = a\nissuer = https://i\n", "p",
-	     (const char *const[]){"scope", "", "issuer", "", NULL},
+	edit(__LINE__, "[profile pp]\nscope = a\n[profile  p ]\nscope = a\nissuer = https://i\n",
+	     "p", (const char *const[]){"scope", "", "issuer", "", NULL},
 	     "[profile pp]\nscope = a\n[profile  p ]\n");
 
 	/* Refused, the file untouched. */
@@ -159,8 +161,8 @@ int main(void)
 		put("[profile p]\n");
 		if (chown(path, 1, 1) == 0) {
 			struct ccred_ctx *ctx = NULL;
-			CHECK_INT(ccred_open(&ctx, "/nonexistent/ccred-test", CCRED_OPEN_NO_SYSTEM |
-			                                                          CCRED_OPEN_MISSING_OK),
+			CHECK_INT(ccred_open(&ctx, "/nonexistent/ccred-test",
+			                     CCRED_OPEN_NO_SYSTEM | CCRED_OPEN_MISSING_OK),
 			          CCRED_OK);
 			CHECK_INT(ccred_config_write_profile(ctx, path, "p", basic, NULL),
 			          CCRED_E_CONFIG);

@@ -72,7 +72,8 @@ static int r13_open(const struct ccred_store_services *svc, int argc, char *cons
 	} else if (argv[0][0] == '/') {
 		path = strdup(argv[0]);
 	} else {
-		snprintf(err, errlen, "rot13file %s: PATH must be absolute or start with ~/", argv[0]);
+		snprintf(err, errlen, "rot13file %s: PATH must be absolute or start with ~/",
+		         argv[0]);
 		return CCRED_STORE_ERR_ARGS;
 	}
 	st = calloc(1, sizeof(*st));
@@ -155,8 +156,8 @@ static int r13_set(void *state, const struct ccred_store_key *key, const char *s
 		snprintf(err, errlen, "%s: a secret with a newline cannot be stored", st->desc);
 		return CCRED_STORE_ERR;
 	}
-	if (getrandom(&rnd, sizeof(rnd), 0) < 0 || asprintf(&tmp, "%s.%08x.tmp", st->path, rnd) < 0 ||
-	    !(copy = malloc(len + 1))) {
+	if (getrandom(&rnd, sizeof(rnd), 0) < 0 ||
+	    asprintf(&tmp, "%s.%08x.tmp", st->path, rnd) < 0 || !(copy = malloc(len + 1))) {
 		snprintf(err, errlen, "%s: out of memory", st->desc);
 		goto out;
 	}
@@ -201,7 +202,8 @@ static int r13_erase(void *state, const struct ccred_store_key *key, char *err, 
 	(void)key;
 	if (unlink(st->path) == 0)
 		return CCRED_STORE_OK;
-	snprintf(err, errlen, "%s: %s", st->desc, errno == ENOENT ? "no such file" : strerror(errno));
+	snprintf(err, errlen, "%s: %s", st->desc,
+	         errno == ENOENT ? "no such file" : strerror(errno));
 	return errno == ENOENT ? CCRED_STORE_NOTFOUND : CCRED_STORE_ERR;
 }
 
