@@ -49,12 +49,15 @@ static const char *keep(struct conf *c, char *s)
 	return s;
 }
 
+#define CONFIGURE_USAGE                                                                            \
+	"usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"             \
+	"         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"                      \
+	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE]\n"                     \
+	"(the secret is read from the terminal or stdin, never from arguments)"
+
 static void usage_configure(void)
 {
-	die_usage("usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"
-	          "         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"
-	          "         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE]\n"
-	          "(the secret is read from the terminal or stdin, never from arguments)");
+	die_usage("%s", CONFIGURE_USAGE);
 }
 
 static const char *auth_method_arg(const char *v)
@@ -111,10 +114,10 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 				die_usage("too many --url options");
 			c->urls[c->nurls++] = optarg;
 			break;
+		case 'h': printf("%s\n", CONFIGURE_USAGE); exit(0);
 		default: usage_configure();
 		}
-		if (ch != 'h')
-			c->any_option = true;
+		c->any_option = true;
 	}
 	if (c->token_url && c->issuer)
 		die_usage("give --token-url or --issuer, not both");
