@@ -56,14 +56,17 @@ static const char *probe_word(ccred_probe p)
 	}
 }
 
-static const char *probe_todo(ccred_probe p, const char *line, const char *profile, char *buf,
-                              size_t len)
+static const char *probe_todo(ccred_probe p, const char *line, const char *detail,
+                              const char *profile, char *buf, size_t len)
 {
 	switch (p) {
 	case CCRED_PROBE_EMPTY:
 		snprintf(buf, len, "store the secret: ccred -p %s secret set", profile);
 		return buf;
 	case CCRED_PROBE_UNAVAILABLE:
+		if (detail && strstr(detail, "store module not installed"))
+			return "install the store's module (for libsecret: the ccred-libsecret "
+			       "package), or list another secret_store";
 		if (strncmp(line, "libsecret", 9) == 0)
 			return "run a Secret Service (e.g. gnome-keyring) in this session, or list "
 			       "another secret_store (see HEADLESS MACHINES in ccred(1))";
@@ -110,13 +113,13 @@ static bool check_stores(struct ccred_ctx *ctx, struct report *r)
 			step("ok", name, "holds the secret; token requests read it from here");
 		else if (i == answer)
 			fail(r, CCRED_E_CONFIG, name, details[i] ? details[i] : "insecure",
-			     probe_todo(st[i], line, profile, todo, sizeof(todo)));
+			     probe_todo(st[i], line, details[i], profile, todo, sizeof(todo)));
 		else if (answer != (size_t)-1)
 			step("--", name, "%s, %s (%s)", i < answer ? "passed over" : "not reached",
 			     probe_word(st[i]), details[i] ? details[i] : "");
 		else
 			fail(r, CCRED_E_NOSECRET, name, details[i] ? details[i] : probe_word(st[i]),
-			     probe_todo(st[i], line, profile, todo, sizeof(todo)));
+			     probe_todo(st[i], line, details[i], profile, todo, sizeof(todo)));
 	}
 	if (answer == (size_t)-1) {
 		char msg[300];

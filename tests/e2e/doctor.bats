@@ -214,3 +214,12 @@ tokn_url = https://auth.example.com/token"
 	assert_line --regexp "^--    store 2 'env CCRED_TEST_SECRET': not reached, holds the secret"
 	assert_line "--    token: skipped: no client secret to send"
 }
+
+@test "doctor: a store whose module is not installed says to install it (69)" {
+	oidc_start
+	profile_t "$OIDC_TOKEN_URL" nosuchstore
+	doctor
+	assert_equal "$status" 69
+	assert_line --regexp "^FAIL  store 1 'nosuchstore': nosuchstore: store module not installed \(.*/stores/nosuchstore.so\)$"
+	assert_line --partial "      to fix: install the store's module"
+}
