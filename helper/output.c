@@ -144,12 +144,17 @@ int cmd_profiles(const struct opts *o, int argc, char **argv)
 {
 	struct ccred_ctx *ctx;
 	struct out out = {0};
+	bool names = false;
 	int status = 0;
 
-	no_args(argc, argv);
+	/* --names: one name a line, for shell completion and scripts */
+	if (argc == 2 && strcmp(argv[1], "--names") == 0)
+		names = true;
+	else
+		no_args(argc, argv);
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
-	if (ccred_profile_count(ctx) == 0)
+	if (ccred_profile_count(ctx) == 0 && !names)
 		errorf("no profiles configured; see ccred.conf(5)");
 	for (size_t i = 0; i < ccred_profile_count(ctx); i++) {
 		const char *name = ccred_profile_name(ctx, i);
@@ -160,6 +165,10 @@ int cmd_profiles(const struct opts *o, int argc, char **argv)
 		char life[32], until[32];
 		long left;
 
+		if (names) {
+			out_addf(&out, "%s\n", name);
+			continue;
+		}
 		out_addf(&out, "%s%s\n", i ? "\n" : "", name);
 		if (!cid || (!url && !iss)) {
 			out_adds(&out, "  (incomplete: needs client_id and token_url or issuer)\n");

@@ -56,6 +56,8 @@ echo "-- a host no profile names gets nothing (git moves on to its next helper):
 printf 'protocol=https\nhost=git.layer1.example.evil.org\n\n' | GIT_TERMINAL_PROMPT=0 git credential fill 2>&1 || true
 
 say "curl uses the token: the server's introspection says it is active"
-ccred -p layer1 token | curl -sS -u rs-client:rs-secret-1 --data-urlencode token@- \
+# (the resource server's own credentials go in a 0600 curl config, not argv)
+printf 'user = "rs-client:rs-secret-1"\n' >"$work/rs.curlrc"
+ccred -p layer1 token | tr -d '\n' | curl -sS -K "$work/rs.curlrc" --data-urlencode token@- \
 	"http://127.0.0.1:$OIDC_PORT/token/introspection" | jq '{active, client_id, scope}'
 say "done"
