@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define ENTRY_MAGIC "ccred-cache 1"
-#define ENTRY_MAX (256 * 1024)
+#define ENTRY_MAX   (256 * 1024)
 
 void ccredi_cache_entry_clear(struct ccredi_cache_entry *e)
 {
@@ -112,7 +112,8 @@ static enum dir_verdict dir_check(int fd, struct stat *st, char *why, size_t why
 		return DIR_FOREIGN;
 	}
 	if (st->st_mode & 077) {
-		snprintf(why, whylen, "it has mode %04o, not 0700", (unsigned)(st->st_mode & 07777));
+		snprintf(why, whylen, "it has mode %04o, not 0700",
+		         (unsigned)(st->st_mode & 07777));
 		return DIR_BAD_MODE;
 	}
 	return DIR_OK;
@@ -221,7 +222,8 @@ int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, 
 				break;
 			}
 			if (mkdir_p(path) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
-				snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+				snprintf(why, whylen, "cannot create %s: %s", path,
+				         strerror(errno));
 				break;
 			}
 			continue;
@@ -239,7 +241,8 @@ int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, 
 		if (v == DIR_BAD_MODE) {
 			/* Ours, but others could look in: whatever it holds is
 			 * dropped, and the directory made private again. */
-			ccredi_trace(ctx, 1, "cache: %s; dropping its entries and making it 0700", why);
+			ccredi_trace(ctx, 1, "cache: %s; dropping its entries and making it 0700",
+			             why);
 			purge(fd, true);
 			if (fchmod(fd, 0700) == 0)
 				break;

@@ -29,7 +29,8 @@ static int lock_open(int dirfd, const char *name)
 
 	for (int round = 0; round < 2; round++) {
 		fd = openat(dirfd, name,
-		            O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+		            O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		            0600);
 		if (fd < 0 && errno != ELOOP && errno != EACCES && errno != ENXIO)
 			return -1; /* nothing wrong with the file itself: keep it */
 		if (fd >= 0 && fstat(fd, &st) < 0) {

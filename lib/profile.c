@@ -132,8 +132,7 @@ CCRED_API const char *ccred_profile_name(const struct ccred_ctx *ctx, size_t i)
 	return i < ctx->cfg.nprofiles ? ctx->cfg.profiles[i].name : NULL;
 }
 
-static const char *profile_value(const struct ccred_ctx *ctx, const struct ccredi_profile *p,
-                                 int k)
+static const char *profile_value(const struct ccred_ctx *ctx, const struct ccredi_profile *p, int k)
 {
 	const char *v;
 
