@@ -547,3 +547,8 @@ void ccredi_cache_remove_all(int dirfd)
 {
 	each_name(dirfd, drop_entry, NULL);
 }
+
+char *ccredi_cache_dir_path(void)
+{
+	return cache_dir_path();
+}
