@@ -153,7 +153,8 @@ static void base_request(struct ccred_ctx *ctx, struct ccredi_http_request *req)
  * Discovery results are cached beside the tokens, as entries of their own
  * (key "disc-v1 ISSUER", the token_endpoint in the token field), for
  * DISCOVERY_TTL seconds: a cold token fetch then costs one request, not
- * three, and `ccred logout` (which drops tokens) keeps them.  An entry whose
+ * three, and `ccred logout` of a profile (which drops its token) keeps
+ * them; `logout --all` empties the cache, these included.  An entry whose
  * endpoint then fails is dropped, so the next call discovers anew.
  */
 #define DISCOVERY_TTL 3600
@@ -179,7 +180,7 @@ static char *disco_cache_get(struct ccred_ctx *ctx, struct disco_cache *dc)
 	char why[256], *te = NULL;
 	int dirfd;
 
-	if (!ctx->prof.cache || (dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+	if (!ctx->prof.cache || (dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0)
 		return NULL;
 	if (ccredi_cache_read(dirfd, dc->stem, dc->key.p, &e, why, sizeof(why)) != 0) {
 		ccredi_trace(ctx, 1, "discovery cache: miss (%s)", why);
@@ -206,7 +207,8 @@ static void disco_cache_put(struct ccred_ctx *ctx, struct disco_cache *dc, const
 	char why[256];
 	int dirfd;
 
-	if (!ctx->prof.cache || (dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+	if (!ctx->prof.cache ||
+	    (dirfd = ccredi_cache_dir_open(ctx, CCREDI_CACHE_CREATE, why, sizeof(why))) < 0)
 		return;
 	e.expires = e.obtained + DISCOVERY_TTL;
 	if (ccredi_cache_write(dirfd, dc->stem, dc->key.p, &e, why, sizeof(why)) < 0)
@@ -219,7 +221,7 @@ static void disco_cache_drop(struct ccred_ctx *ctx, struct disco_cache *dc)
 	char why[256];
 	int dirfd;
 
-	if (!dc->used || (dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+	if (!dc->used || (dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0)
 		return;
 	ccredi_trace(ctx, 1, "discovery cache: dropping the entry of %s", ctx->prof.issuer);
 	ccredi_cache_remove(dirfd, dc->stem);
