@@ -263,7 +263,7 @@ expect_refetch() {
 	assert_equal "$(oidc_grants post-client)" 3
 }
 
-@test "a cache directory that is a link, or another user's, is set aside" {
+@test "a cache directory that is a link, or another user's, is replaced, never used" {
 	cached_profile
 	local other=$BATS_TEST_TMPDIR/hx/other-cache before
 	mv "$XDG_RUNTIME_DIR/ccred" "$other"
@@ -280,7 +280,7 @@ expect_refetch() {
 	assert_equal "$HX_RC" 0
 	assert_equal "$(oidc_grants post-client)" 3
 	assert_equal "$(stat -c %u "$XDG_RUNTIME_DIR/ccred")" 0
-	ls -d "$XDG_RUNTIME_DIR"/ccred.refused.*
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ccred")" 700
 }
 
 @test "a config of another user, or writable by others, is refused (78)" {
