@@ -77,6 +77,7 @@ wait_for() {
 				mapfile -d '' -t args <"$f" && printf '%s\n' "${args[*]}"
 			done
 		done
+		: # a process that vanished mid-read is no failure of the watcher
 	) >"$d/cmdlines" 2>/dev/null &
 	HX_WATCHER=$!
 	"$CCRED" -v -v -p o token >"$d/stdout" 2>"$d/stderr" &
