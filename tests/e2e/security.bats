@@ -206,6 +206,9 @@ as_nobody() {
 	hx_run -p d token
 	assert_equal "$HX_RC" 0
 	printf 'new-secret\n' | "$CCRED" -p s secret set
+	# configure rewrites the config and stores a secret of its own.
+	printf 'post-secret-1\n' | "$CCRED" configure c2 --token-url "$OIDC_TOKEN_URL" \
+		--client-id post-client --store "file $HOME/secrets/c2" >/dev/null
 	# Without XDG_RUNTIME_DIR the cache goes under ~/.cache, made here.
 	rm -rf "$XDG_CACHE_HOME"
 	env -u XDG_RUNTIME_DIR -u XDG_CACHE_HOME "$CCRED" -p o token >/dev/null
@@ -214,6 +217,10 @@ as_nobody() {
 	assert_equal "$(stat -c %a "$HOME/.cache")" 700
 	assert_equal "$(stat -c %a "$HOME/.cache/ccred")" 700
 	assert_equal "$(stat -c %a "$HOME/secrets/new-client")" 600
+	assert_equal "$(stat -c %a "$HOME/secrets/c2")" 600
+	assert_equal "$(stat -c %a "$HOME/secrets")" 700
+	assert_equal "$(stat -c %a "$HX_CONFIG")" 600
+	grep -q '^\[profile c2\]$' "$HX_CONFIG"
 	# Tokens, locks and the discovery entry: at least 5 files, all 0600.
 	[ "$(find "$XDG_RUNTIME_DIR/ccred" "$HOME/.cache/ccred" -type f | wc -l)" -ge 5 ]
 	bad=$(find "$XDG_RUNTIME_DIR/ccred" "$HOME/.cache/ccred" -mindepth 1 \
