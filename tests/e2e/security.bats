@@ -63,13 +63,22 @@ wait_for() {
 	return 1
 }
 
+# Every process on the machine is watched, other test suites' too, and the
+# fixture's client secrets are on their curl command lines: so the secret
+# looked for is a random one (the fault server takes any), and the token one
+# the real server made for this test alone.
 @test "the secret and the token are on no command line and in no log" {
 	oidc_start
-	local sec store d=$BATS_TEST_TMPDIR/hx
-	sec=$(hx_secret_file post post-secret-1)
+	fault_start ok
+	local post rnd secret d=$BATS_TEST_TMPDIR/hx p
+	post=$(hx_secret_file post post-secret-1)
+	secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+	rnd=$(hx_secret_file rnd "$secret")
 	HX_GATE=$d/go
-	store=$(gate_store "$sec")
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="$store"
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="$(gate_store "$post")"
+	hx_profile f token_url="$FAULT_URL" client_id=c secret_store="$(gate_store "$rnd")" \
+		auth_method=client_secret_basic
 	(
 		# bash builtins only: a snapshot must be quick to catch short lives.
 		while [ ! -e "$d/stop" ]; do
@@ -80,19 +89,25 @@ wait_for() {
 		: # a process that vanished mid-read is no failure of the watcher
 	) >"$d/cmdlines" 2>/dev/null &
 	HX_WATCHER=$!
-	"$CCRED" -v -v -p o token >"$d/stdout" 2>"$d/stderr" &
-	local pid=$!
-	# The watcher has seen ccred in its fetch, with the store's command.
-	wait_for grep -q -F "$HX_GATE ]; do" "$d/cmdlines"
-	wait_for grep -q -E '(^|/)(lt-)?ccred -v -v -p o token' "$d/cmdlines"
-	touch "$HX_GATE"
-	wait "$pid"
+	for p in o f; do
+		rm -f "$HX_GATE"
+		"$CCRED" -v -v -p "$p" token >"$d/stdout-$p" 2>"$d/stderr-$p" &
+		local pid=$!
+		# The watcher has seen ccred in its fetch, with the store's command.
+		wait_for grep -q -E "(^|/)(lt-)?ccred -v -v -p $p token" "$d/cmdlines"
+		wait_for grep -q -F "$HX_GATE ]; do" "$d/cmdlines"
+		touch "$HX_GATE"
+		wait "$pid"
+		[ -s "$d/stdout-$p" ]
+	done
 	sleep 0.2
 	touch "$d/stop"
 	wait "$HX_WATCHER"
-	[ -s "$d/stdout" ]
-	cat "$sec" "$d/stdout" >"$HX_PATS"
-	no_match "$d/cmdlines" "$d/stderr" "$OIDC_LOG" "$OIDC_STDERR"
+	printf '%s\n' "$secret" >"$HX_PATS"
+	printf '%s' "c:$secret" | base64 -w0 >>"$HX_PATS"
+	echo >>"$HX_PATS"
+	cat "$d/stdout-o" >>"$HX_PATS"
+	no_match "$d/cmdlines" "$d"/stderr-* "$OIDC_LOG" "$OIDC_STDERR" "$FAULT_LOG" "$FAULT_STDERR"
 }
 
 @test "-v -v traces every step with the secret and the token redacted" {
