@@ -27,5 +27,26 @@ if [ "$status" != 0 ]; then
 		tail -n 60 "${f%.trs}.log"
 	done
 fi
+
+# ---------------------------------------------------------------- packaging
+# The .debs and .rpms from make dist, make distcheck, and the .debs installed
+# into a clean Debian 12 root and used there (tests/packaging.sh: root, the
+# network to Debian's mirrors, about 8 minutes).  CCRED_SKIP_PACKAGING=1
+# skips it; without root it is skipped too.
+cd "$top"
+if [ -n "${CCRED_SKIP_PACKAGING:-}" ] || [ "$(id -u)" != 0 ]; then
+	echo "packaging stage skipped (CCRED_SKIP_PACKAGING is set, or not root)"
+else
+	rm -f _build/packaging.status
+	{ sh tests/packaging.sh 2>&1 || echo "$?" >_build/packaging.status; } | tee _build/packaging.log
+	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' _build/packaging.log | tail -n 1)
+	# No closing line: it ended early, which counts as one failure.
+	[ -n "$counts" ] || counts="0 passed, 1 failed"
+	pass=$((pass + ${counts%% passed*}))
+	counts=${counts#* passed, }
+	fail=$((fail + ${counts%% failed*}))
+	[ ! -f _build/packaging.status ] || status=1
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 exit "$status"
