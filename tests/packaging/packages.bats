@@ -58,12 +58,13 @@ clean_env() {
 # dies, when it returns), with a plain environment plus what the caller
 # exported on purpose (secrets travel that way, never on a command line).
 inroot() {
+	local root=$CCRED_ROOT
 	(
 		clean_env
 		unshare --mount --pid --fork --kill-child sh -c '
 			r=$1; shift
 			mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" &&
-			exec chroot "$r" "$@"' sh "$CCRED_ROOT" "$@"
+			exec chroot "$r" "$@"' sh "$root" "$@"
 	)
 }
 
