@@ -69,5 +69,18 @@ int cmd_profiles(const struct opts *o, int argc, char **argv);
 int cmd_git(const struct opts *o, int argc, char **argv);
 /* secret.c */
 int cmd_secret(const struct opts *o, int argc, char **argv);
+/* main.c: undo harden() (umask, core limit, SIGPIPE) for a command ccred
+ * is about to exec, so it starts as it would have without ccred. */
+void restore_for_child(void);
+/* exec.c */
+int cmd_curl_config(const struct opts *o, int argc, char **argv);
+int cmd_env(const struct opts *o, int argc, char **argv);
+int cmd_exec(const struct opts *o, int argc, char **argv);
+/* docker.c: `ccred docker OP` and docker_run() for docker-credential-ccred
+ * (argv[0] is the operation). */
+int cmd_docker(const struct opts *o, int argc, char **argv);
+int docker_run(const struct opts *o, int argc, char **argv);
+/* kubectl.c */
+int cmd_kubectl(const struct opts *o, int argc, char **argv);
 
 #endif

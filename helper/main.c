@@ -28,6 +28,11 @@ static const struct cmd commands[] = {
 	{"secret", cmd_secret, "set|delete|status: the client secret of a profile"},
 	{"logout", cmd_logout, "drop the cached token (--all: of every profile)"},
 	{"profiles", cmd_profiles, "list profiles and their cached tokens' life"},
+	{"curl-config", cmd_curl_config, "print a curl config line for 'curl -K- URL'"},
+	{"env", cmd_env, "print export lines for eval: CCRED_ACCESS_TOKEN, ..."},
+	{"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set"},
+	{"docker", cmd_docker, "get|store|erase|list: docker credential helper"},
+	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin"},
 };
 
 static void usage(FILE *f)
@@ -37,7 +42,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 	        "\n"
 	        "Options:\n"
@@ -100,6 +105,14 @@ struct ccred_ctx *open_ctx(const struct opts *o, int *status)
 	return ctx;
 }
 
+/* What harden() changed, for restore_for_child(). */
+static struct {
+	struct rlimit core;
+	bool have_core;
+	mode_t umask;
+	void (*sigpipe)(int);
+} saved;
+
 /* As OpenSSH does first thing: fds 0-2 open (so nothing we open becomes
  * stdout by accident), no core dumps, no ptrace by other processes of the
  * same user, and private files by default. */
@@ -113,13 +126,27 @@ static void harden(void)
 			break;
 	if (fd > 2)
 		close(fd);
+	/* Only the soft limit, so `exec` can give its command the old one. */
+	if (getrlimit(RLIMIT_CORE, &saved.core) == 0) {
+		saved.have_core = true;
+		rl.rlim_max = saved.core.rlim_max;
+	}
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	umask(077);
+	saved.umask = umask(077);
 	/* A closed pipe is an error we report, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
+	saved.sigpipe = signal(SIGPIPE, SIG_IGN);
 	/* Input may carry tokens (git's store/erase): no stdio copies of it. */
 	setvbuf(stdin, NULL, _IONBF, 0);
+}
+
+void restore_for_child(void)
+{
+	/* execve resets dumpability itself; the rest would be inherited. */
+	if (saved.have_core)
+		setrlimit(RLIMIT_CORE, &saved.core);
+	umask(saved.umask);
+	signal(SIGPIPE, saved.sigpipe == SIG_ERR ? SIG_DFL : saved.sigpipe);
 }
 
 static const struct cmd *find_command(const char *name)
@@ -163,6 +190,9 @@ int main(int argc, char **argv)
 	/* Run as git-credential-ccred, git passes the operation directly. */
 	if (strcmp(base, "git-credential-ccred") == 0)
 		progname = "git-credential-ccred";
+	/* Run as docker-credential-ccred, docker passes the operation directly. */
+	if (strcmp(base, "docker-credential-ccred") == 0)
+		progname = "docker-credential-ccred";
 
 	while ((c = getopt_long(argc, argv, "+p:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -175,6 +205,8 @@ int main(int argc, char **argv)
 		default: fprintf(stderr, "Try 'ccred --help'.\n"); return EXIT_USAGE;
 		}
 	}
+	if (strcmp(progname, "docker-credential-ccred") == 0)
+		return docker_run(&o, argc - optind, argv + optind);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -122,9 +122,14 @@ int cmd_profiles(const struct opts *o, int argc, char **argv)
 {
 	struct ccred_ctx *ctx;
 	struct out out = {0};
+	bool names = false;
 	int status = 0;
 
-	no_args(argc, argv);
+	/* --names: one name a line, for shell completion and scripts */
+	if (argc == 2 && strcmp(argv[1], "--names") == 0)
+		names = true;
+	else
+		no_args(argc, argv);
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
 	for (size_t i = 0; i < ccred_profile_count(ctx); i++) {
@@ -132,9 +137,12 @@ int cmd_profiles(const struct opts *o, int argc, char **argv)
 		const char *url = ccred_profile_get(ctx, name, "token_url");
 		const char *iss = ccred_profile_get(ctx, name, "issuer");
 		const char *cid = ccred_profile_get(ctx, name, "client_id");
-		long left = ccred_cache_remaining(ctx, name);
+		long left;
 
 		out_addf(&out, "%s\n", name);
+		if (names)
+			continue;
+		left = ccred_cache_remaining(ctx, name);
 		if (!cid || (!url && !iss)) {
 			out_adds(&out, "  (incomplete: needs client_id and token_url or issuer)\n");
 			continue;

@@ -91,6 +91,7 @@ struct ccredi_config {
 	struct ccredi_section *profiles;
 	size_t nprofiles;
 	struct ccredi_strlist files; /* files read, in order */
+	unsigned occurrences;        /* [section] headers seen, across files */
 };
 
 /* A profile with [defaults] folded in and defaults applied. */

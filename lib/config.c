@@ -177,7 +177,6 @@ static struct ccredi_section *section_get(struct ccredi_config *cfg, const char 
 ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, const char *text,
                                 size_t len, char *err, size_t errlen)
 {
-	static unsigned occurrence; /* distinguishes each [section] header seen */
 	struct ccredi_section *sec = NULL;
 	unsigned sec_seq = 0;
 	char *copy, *line, *next;
@@ -242,7 +241,7 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 			}
 			if (!(sec = section_get(cfg, name, file, lineno)))
 				goto nomem;
-			sec_seq = ++occurrence;
+			sec_seq = ++cfg->occurrences;
 			continue;
 		}
 		if (!(eq = strchr(s, '='))) {

@@ -267,3 +267,60 @@ out:
 	}
 	return rc;
 }
+
+/* The versions of client.authentication.k8s.io whose ExecCredential status
+ * has the shape `ccred kubectl` writes (token, expirationTimestamp). */
+static const char *const kube_versions[] = {
+	"client.authentication.k8s.io/v1",
+	"client.authentication.k8s.io/v1beta1",
+	"client.authentication.k8s.io/v1alpha1",
+};
+
+CCRED_API ccred_error ccred_kube_exec_api_version(struct ccred_ctx *ctx, const char *exec_info,
+                                                  char **api_version)
+{
+	json_object *o = NULL;
+	char *version = NULL, *kind = NULL;
+	char why[256];
+	ccred_error rc = CCRED_E_INPUT;
+
+	*api_version = NULL;
+	why[0] = '\0';
+	if (!exec_info) {
+		snprintf(why, sizeof(why), "no text");
+		goto out;
+	}
+	if (!(o = parse_strict(exec_info, strlen(exec_info), why, sizeof(why))))
+		goto out;
+	if (get_string(o, "kind", &kind) < 0 || (kind && strcmp(kind, "ExecCredential") != 0)) {
+		snprintf(why, sizeof(why), "its kind is not ExecCredential");
+		goto out;
+	}
+	if (get_string(o, "apiVersion", &version) < 0 || !version) {
+		snprintf(why, sizeof(why), "it has no apiVersion string");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(kube_versions) / sizeof(kube_versions[0]); i++)
+		if (strcmp(version, kube_versions[i]) == 0)
+			rc = CCRED_OK;
+	if (rc != CCRED_OK) {
+		/* The caller's text goes into the message only when it is tame. */
+		bool tame = strlen(version) <= 64;
+		for (const char *c = version; tame && *c; c++)
+			tame = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f;
+		snprintf(why, sizeof(why),
+		         "apiVersion %s is not one ccred answers (client.authentication.k8s.io/"
+		         "v1, v1beta1 or v1alpha1)",
+		         tame ? version : "(unprintable)");
+		goto out;
+	}
+	*api_version = version;
+	version = NULL;
+out:
+	json_object_put(o);
+	free(version);
+	free(kind);
+	if (rc != CCRED_OK && ctx)
+		ccredi_err(ctx, rc, "malformed KUBERNETES_EXEC_INFO: %s", why);
+	return rc;
+}

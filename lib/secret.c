@@ -14,13 +14,9 @@ static const char *set_where(struct ccred_ctx *ctx, struct ccredi_store_inst *in
 	return ctx->where;
 }
 
-typedef int (*store_op)(struct ccred_ctx *ctx, struct ccredi_store_inst *inst,
-                        const struct ccred_store_key *key, const void *arg, char *err,
-                        size_t errlen);
-
 struct walk {
 	struct ccredi_buf why;
-	bool any_writable, locked;
+	bool any_writable;
 };
 
 static void walk_note(struct walk *w, const char *line, const char *what)
@@ -85,7 +81,6 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
 			rc = ccredi_err(ctx, CCRED_E_CONFIG, "%s", err);
 			goto out;
 		}
-		w.locked |= r == CCRED_STORE_LOCKED;
 		walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
 	}
 	rc = ccredi_err(ctx, w.any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
@@ -132,8 +127,7 @@ CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **wh
 				ccredi_buf_adds(&done, ", ");
 			ccredi_buf_adds(&done, set_where(ctx, &inst));
 		} else if (r != CCRED_STORE_NOTFOUND) {
-			w.locked |= r == CCRED_STORE_LOCKED;
-			walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
+				walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
 		}
 		ccredi_store_close(&inst);
 	}

@@ -11,7 +11,8 @@ PKGS="build-essential autoconf automake libtool autoconf-archive pkgconf
   libcurl4-openssl-dev libjson-c-dev libsecret-1-dev
   bats bats-assert bats-support bats-file gnome-keyring dbus libsecret-tools
   nodejs curl openssl ca-certificates git valgrind clang libclang-rt-14-dev
-  debhelper lintian rpm hyperfine jq procps mmdebstrap autopkgtest"
+  debhelper lintian rpm hyperfine jq procps mmdebstrap autopkgtest
+  zsh fish"
 
 missing=$(dpkg-query -W -f '${db:Status-Abbrev} ${binary:Package}\n' $PKGS 2>/dev/null |
 	awk '$1 != "ii" {print $2}'; for p in $PKGS; do
@@ -21,6 +22,10 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PKGS
 fi
+# The caller tests drive a real kubectl: Debian's kubernetes-client where the
+# machine has none of its own.
+command -v kubectl >/dev/null 2>&1 ||
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client
 # Debian's nodejs brings no npm; NodeSource's nodejs has npm inside and
 # conflicts with Debian's npm package.
 command -v npm >/dev/null 2>&1 ||

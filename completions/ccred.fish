@@ -1,0 +1,95 @@
+# fish completion for ccred(1): commands, options and profile names.
+# Commands come from `ccred --help`, profile names from
+# `ccred profiles --names`, run as the command being completed.
+
+# The command being completed (a path works too), else ccred from PATH.
+function __ccred_self
+    set -l tokens (commandline -opc)
+    if command -sq -- $tokens[1]
+        echo $tokens[1]
+    else
+        echo ccred
+    end
+end
+
+function __ccred_config_args
+    set -l tokens (commandline -opc)
+    set -l n (count $tokens)
+    for i in (seq 2 $n)
+        switch $tokens[$i]
+            case -c --config
+                if test $i -lt $n
+                    echo -- -c
+                    echo -- $tokens[(math $i + 1)]
+                end
+            case '--config=*'
+                echo -- -c
+                string replace -- --config= '' $tokens[$i]
+        end
+    end
+end
+
+function __ccred_commands
+    # "  name   help text" lines between "Commands:" and the next blank line
+    set -l self (__ccred_self)
+    $self --help 2>/dev/null | awk '/^Commands:/ { on = 1; next } on && NF == 0 { exit } on { name = $1; $1 = ""; sub(/^ +/, ""); print name "\t" $0 }'
+end
+
+function __ccred_profiles
+    set -l self (__ccred_self)
+    $self (__ccred_config_args) profiles --names 2>/dev/null
+end
+
+# True when no command has been given yet (option arguments skipped).
+function __ccred_needs_command
+    set -l tokens (commandline -opc)
+    set -l skip 0
+    for t in $tokens[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -p --profile -c --config --min-ttl
+                set skip 1
+            case '-*'
+            case '*'
+                return 1
+        end
+    end
+    return 0
+end
+
+function __ccred_using
+    set -l tokens (commandline -opc)
+    set -l skip 0
+    for t in $tokens[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -p --profile -c --config --min-ttl
+                set skip 1
+            case '-*'
+            case '*'
+                test "$t" = "$argv[1]"
+                return
+        end
+    end
+    return 1
+end
+
+complete -c ccred -f
+complete -c ccred -n __ccred_needs_command -s p -l profile -x -a '(__ccred_profiles)' -d 'use this profile'
+complete -c ccred -n __ccred_needs_command -s c -l config -r -F -d 'read this config file'
+complete -c ccred -n __ccred_needs_command -s v -l verbose -d 'trace each step to stderr'
+complete -c ccred -n __ccred_needs_command -l min-ttl -x -d 'seconds a token must still be valid'
+complete -c ccred -n __ccred_needs_command -s h -l help -d 'show help'
+complete -c ccred -n __ccred_needs_command -l version -d 'show the version'
+complete -c ccred -n __ccred_needs_command -a '(__ccred_commands)'
+complete -c ccred -n '__ccred_using secret' -a 'set delete status'
+complete -c ccred -n '__ccred_using docker' -a 'get store erase list'
+complete -c ccred -n '__ccred_using logout' -l all -d 'every profile'
+complete -c ccred -n '__ccred_using configure' -a '(__ccred_profiles)'
+complete -c ccred -n '__ccred_using exec' -a '(__fish_complete_subcommand --fcs-skip=2)'

@@ -1,0 +1,157 @@
+/*
+ * Handing the token to other programs: curl-config (a curl config line for
+ * `curl -K-`), env (lines for a shell's eval) and exec (a command run with
+ * the token in its environment).  In all three the token travels through a
+ * pipe or an environment, never through a command line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+/* Gets a token with the global options; prints the error itself. */
+static struct ccred_token *fetch(const struct opts *o, struct ccred_ctx **ctxp, int *status)
+{
+	struct ccred_token *tok = NULL;
+	ccred_error rc;
+
+	if (!(*ctxp = open_ctx(o, status)))
+		return NULL;
+	if ((rc = ccred_token_get(*ctxp, o->profile, &tok)) != CCRED_OK)
+		*status = report(*ctxp, rc);
+	return tok;
+}
+
+/* s inside a curl config "…" string: backslash and quote escaped. */
+static void out_curl_quoted(struct out *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			out_add(out, "\\", 1);
+		out_add(out, s, 1);
+	}
+}
+
+/* s as one shell word: '…', with each ' written '\''. */
+static void out_shell_quoted(struct out *out, const char *s)
+{
+	out_adds(out, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			out_adds(out, "'\\''");
+		else
+			out_add(out, s, 1);
+	}
+	out_adds(out, "'");
+}
+
+static int emit(const struct opts *o, int argc, char **argv,
+                void (*format)(struct out *, const struct ccred_token *))
+{
+	struct ccred_ctx *ctx = NULL;
+	struct ccred_token *tok;
+	struct out out = {0};
+	int status = 0;
+
+	if (argc > 1)
+		die_usage("%s takes no arguments", argv[0]);
+	if ((tok = fetch(o, &ctx, &status))) {
+		format(&out, tok);
+		status = out_flush(&out);
+	}
+	ccred_token_free(tok);
+	ccred_close(ctx);
+	return status;
+}
+
+static void fmt_curl_config(struct out *out, const struct ccred_token *t)
+{
+	out_adds(out, "header = \"Authorization: ");
+	out_curl_quoted(out, ccred_token_type(t));
+	out_adds(out, " ");
+	out_curl_quoted(out, ccred_token_value(t));
+	out_adds(out, "\"\n");
+}
+
+static void fmt_env(struct out *out, const struct ccred_token *t)
+{
+	long long exp = (long long)ccred_token_expires_at(t);
+
+	out_adds(out, "export CCRED_ACCESS_TOKEN=");
+	out_shell_quoted(out, ccred_token_value(t));
+	out_adds(out, "\n");
+	/* A token without a known expiry leaves no stale figure behind. */
+	if (exp)
+		out_addf(out, "export CCRED_TOKEN_EXPIRES_AT=%lld\n", exp);
+	else
+		out_adds(out, "unset CCRED_TOKEN_EXPIRES_AT\n");
+}
+
+int cmd_curl_config(const struct opts *o, int argc, char **argv)
+{
+	return emit(o, argc, argv, fmt_curl_config);
+}
+
+int cmd_env(const struct opts *o, int argc, char **argv)
+{
+	return emit(o, argc, argv, fmt_env);
+}
+
+/*
+ * exec replaces ccred with CMD (execvp), so no ccred process stays behind,
+ * signals reach CMD directly, and CMD's exit status, or the signal that
+ * killed it, is what ccred's parent sees: a shell reports 128+N for a CMD
+ * killed by signal N.  ccred's own exit statuses are for failures before
+ * that: its usual codes, 127 when CMD is not found, 126 when it cannot run.
+ */
+int cmd_exec(const struct opts *o, int argc, char **argv)
+{
+	struct ccred_ctx *ctx = NULL;
+	struct ccred_token *tok;
+	char when[32];
+	int status = 0, i = 1, err;
+
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	else if (i < argc && argv[i][0] == '-' && argv[i][1])
+		die_usage("exec: unknown option '%s' (put -- before a command that starts with -)",
+		          argv[i]);
+	if (i >= argc)
+		die_usage("exec needs a command: ccred exec [--] CMD [ARGS]");
+
+	if (!(tok = fetch(o, &ctx, &status)))
+		goto out;
+	snprintf(when, sizeof(when), "%lld", (long long)ccred_token_expires_at(tok));
+	if (setenv("CCRED_ACCESS_TOKEN", ccred_token_value(tok), 1) < 0 ||
+	    (ccred_token_expires_at(tok) ? setenv("CCRED_TOKEN_EXPIRES_AT", when, 1)
+	                                 : unsetenv("CCRED_TOKEN_EXPIRES_AT")) < 0) {
+		errorf("exec: cannot set the environment: %s", strerror(errno));
+		status = EXIT_OSERR;
+		goto out;
+	}
+	ccred_token_free(tok);
+	tok = NULL;
+	ccred_close(ctx);
+	ctx = NULL;
+
+	restore_for_child();
+	execvp(argv[i], argv + i);
+	err = errno;
+	/* Still here: as a shell says it, 127 for not found, 126 otherwise. */
+	unsetenv("CCRED_ACCESS_TOKEN");
+	if (err == ENOENT) {
+		errorf("exec: %s: command not found", argv[i]);
+		status = 127;
+	} else {
+		errorf("exec: cannot run %s: %s", argv[i], strerror(err));
+		status = 126;
+	}
+out:
+	ccred_token_free(tok);
+	ccred_close(ctx);
+	return status;
+}
