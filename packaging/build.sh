@@ -29,6 +29,10 @@ stage() { # NAME: print the time the previous stage took, start the next
 
 stage "make dist"
 cd "$top"
+if [ -f config.status ]; then
+	echo "build.sh: the tree is configured in place; run make distclean first" >&2
+	exit 1
+fi
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 mkdir "$work/dist"
 cd "$work/dist"
@@ -59,8 +63,6 @@ dpkg-buildpackage -us -uc -b -j"$jobs" >"$out/logs/dpkg-buildpackage.log" 2>&1 |
 	echo "build.sh: dpkg-buildpackage failed" >&2
 	exit 1
 }
-# What dpkg-gensymbols says when libccred0.symbols is out of step.
-sed -n '/^dpkg-gensymbols: warning/,/^[^-+@ ]/p' "$out/logs/dpkg-buildpackage.log"
 cd ..
 mkdir "$out/debian"
 mv ./*.deb ./*.changes ./*.buildinfo "$out/debian/"

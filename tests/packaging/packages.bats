@@ -153,6 +153,23 @@ rpm_files() {
 	assert_equal "${#lines[@]}" 3
 }
 
+@test "versions: check-versions.sh fails on any recipe out of step with configure.ac" {
+	local v f
+	v=$(ac_init_version)
+	run sh "$top/packaging/check-versions.sh" "$top"
+	assert_success
+	for f in NEWS packaging/debian/changelog packaging/rpm/ccred.spec \
+		packaging/arch/PKGBUILD packaging/alpine/APKBUILD; do
+		rm -rf "$BATS_TEST_TMPDIR/src"
+		mkdir -p "$BATS_TEST_TMPDIR/src"
+		cp -r "$top/configure.ac" "$top/NEWS" "$top/packaging" "$BATS_TEST_TMPDIR/src/"
+		sed -i "0,/$v/s//$v.99/" "$BATS_TEST_TMPDIR/src/$f"
+		run sh "$top/packaging/check-versions.sh" "$BATS_TEST_TMPDIR/src"
+		assert_failure
+		assert_output --partial "FAIL: ${f#packaging/}"
+	done
+}
+
 @test "deb: the control fields say what lintian cannot check" {
 	cd "$CCRED_PACKAGES/debian"
 	run dpkg-deb -f ccred_*.deb Depends
