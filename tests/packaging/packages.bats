@@ -97,6 +97,8 @@ rpm_files() {
 	assert_line /usr/lib64/ccred/http-curl.so
 	assert_line --regexp '^/usr/share/man/man1/ccred\.1(\.gz)?$'
 	assert_line --regexp '^/usr/share/man/man5/ccred\.conf\.5(\.gz)?$'
+	assert_line /usr/share/bash-completion/completions/ccred
+	assert_line /usr/share/zsh/site-functions/_ccred
 	refute_line --partial libsecret.so
 	refute_line --partial /usr/lib64/libccred.so
 	refute_line --partial /usr/include
@@ -208,7 +210,7 @@ rpm_files() {
 	assert_failure
 }
 
-@test "deb: ccred --version prints configure.ac's version" {
+@test "deb: ccred --version prints configure.ac's version; man pages and completions are there" {
 	run inroot ccred --version
 	assert_success
 	assert_output "ccred $(ac_init_version)"
@@ -218,6 +220,9 @@ rpm_files() {
 	assert_output ccred.1.gz
 	inroot test -s /usr/share/man/man1/ccred.1.gz
 	inroot test -s /usr/share/man/man5/ccred.conf.5.gz
+	inroot test -s /usr/share/bash-completion/completions/ccred
+	inroot test -s /usr/share/zsh/vendor-completions/_ccred
+	inroot test -s /usr/share/fish/vendor_completions.d/ccred.fish
 }
 
 @test "deb: a token from the real oidc-provider through the env store" {
@@ -342,8 +347,17 @@ clean_env_run() {
 
 @test "autopkgtest: the packages' debian/tests pass in the root" {
 	[ -z "${CCRED_PACKAGING_NO_AUTOPKGTEST:-}" ] || skip "CCRED_PACKAGING_NO_AUTOPKGTEST is set"
-	local v src nm
+	local v src nm nodever
 	v=$(ac_init_version)
+	# The e2e test needs nodejs >= 20.18 (oidc-provider 9), newer than
+	# Debian 12's 18: the root gets the host's own nodejs (NodeSource's,
+	# preinstalled on this kind of machine, whose apt source is off),
+	# repacked from the installed files, as an extra .deb.
+	nodever=$(dpkg-query -W -f '${Version}' nodejs 2>/dev/null) || skip "nodejs is not installed on the host"
+	dpkg --compare-versions "$nodever" ge 20.18 ||
+		skip "the host's nodejs $nodever is older than oidc-provider 9 needs (20.18)"
+	mkdir -p "$BATS_FILE_TMPDIR/node-deb"
+	(cd "$BATS_FILE_TMPDIR/node-deb" && dpkg-repack -d -Zgzip -d -z1 nodejs) >/dev/null 2>&1
 	src=$BATS_FILE_TMPDIR/src
 	mkdir -p "$src"
 	tar xzf "$CCRED_PACKAGES/ccred-$v.tar.gz" -C "$src"
@@ -359,7 +373,8 @@ clean_env_run() {
 		exec autopkgtest -U "$@" "$src" --env CCRED_TEST_NODE_MODULES="$nm" -- chroot "$r"' \
 		sh "$CCRED_ROOT" "$nm" "$src/ccred-$v/" "$CCRED_TEST_NODE_MODULES" \
 		"$CCRED_PACKAGES"/debian/ccred_*.deb "$CCRED_PACKAGES"/debian/ccred-libsecret_*.deb \
-		"$CCRED_PACKAGES"/debian/libccred0_*.deb "$CCRED_PACKAGES"/debian/libccred-dev_*.deb
+		"$CCRED_PACKAGES"/debian/libccred0_*.deb "$CCRED_PACKAGES"/debian/libccred-dev_*.deb \
+		"$BATS_FILE_TMPDIR"/node-deb/nodejs_*.deb
 	printf '%s\n' "$output" >"$CCRED_PACKAGES/logs/autopkgtest.log"
 	[ "$status" -eq 0 ] || printf '%s\n' "$output" | tail -n 80 >&2
 	assert_success
