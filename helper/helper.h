@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <ccred/ccred.h>
 
@@ -82,5 +83,14 @@ int cmd_docker(const struct opts *o, int argc, char **argv);
 int docker_run(const struct opts *o, int argc, char **argv);
 /* kubectl.c */
 int cmd_kubectl(const struct opts *o, int argc, char **argv);
+/* Reads a secret from the terminal without echo (prompting on stderr), or all
+ * of stdin when it is not a terminal; -2 when over cap, -1 on error. */
+ssize_t read_secret(const char *profile, char *buf, size_t cap);
+/* Writes each line of notes to f after prefix. */
+void print_notes(FILE *f, const char *prefix, const char *notes);
+/* configure.c */
+int cmd_configure(const struct opts *o, int argc, char **argv);
+/* doctor.c */
+int cmd_doctor(const struct opts *o, int argc, char **argv);
 
 #endif

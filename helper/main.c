@@ -33,6 +33,8 @@ static const struct cmd commands[] = {
 	{"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set"},
 	{"docker", cmd_docker, "get|store|erase|list: docker credential helper"},
 	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin"},
+	{"configure", cmd_configure, "set a profile up, store its secret, prove it"},
+	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong"},
 };
 
 static void usage(FILE *f)

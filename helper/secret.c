@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -37,8 +38,19 @@ static ssize_t read_all(int fd, char *buf, size_t cap, bool one_line)
 	return (ssize_t)len;
 }
 
-static ssize_t read_secret(const char *profile, char *buf, size_t cap)
+static struct termios saved_tty;
+
+/* Ctrl-C at the secret prompt must not leave the terminal without echo. */
+static void restore_tty(int sig)
 {
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+ssize_t read_secret(const char *profile, char *buf, size_t cap)
+{
+	struct sigaction sa = {.sa_handler = restore_tty}, oint, oterm, oquit;
 	struct termios old, noecho;
 	ssize_t n;
 	int tty;
@@ -51,13 +63,35 @@ static ssize_t read_secret(const char *profile, char *buf, size_t cap)
 	noecho = old;
 	noecho.c_lflag &= ~(tcflag_t)ECHO;
 	noecho.c_lflag |= ECHONL;
+	saved_tty = old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oint);
+	sigaction(SIGTERM, &sa, &oterm);
+	sigaction(SIGQUIT, &sa, &oquit);
+	/* Echo goes off before the prompt shows: what is typed (or pasted) the
+	 * moment the prompt appears is neither echoed nor flushed away. */
+	if (tcsetattr(tty, TCSAFLUSH, &noecho) < 0) {
+		n = -1;
+		goto out;
+	}
 	fprintf(stderr, "Client secret for profile '%s': ", profile);
 	fflush(stderr);
-	if (tcsetattr(tty, TCSAFLUSH, &noecho) < 0)
-		return -1;
 	n = read_all(tty, buf, cap, true);
-	tcsetattr(tty, TCSAFLUSH, &old);
+	tcsetattr(tty, TCSANOW, &old);
+out:
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGTERM, &oterm, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
 	return n;
+}
+
+void print_notes(FILE *f, const char *prefix, const char *notes)
+{
+	while (*notes) {
+		size_t len = strcspn(notes, "\n");
+		fprintf(f, "%s%.*s\n", prefix, (int)len, notes);
+		notes += len + (notes[len] == '\n');
+	}
 }
 
 int cmd_secret(const struct opts *o, int argc, char **argv)
@@ -106,6 +140,7 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		} else {
 			/* The stored secret may be new: tokens of the old one go. */
 			ccred_cache_drop(ctx, 0);
+			print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
 			fprintf(stderr, "ccred: stored the client secret of profile '%s' in %s\n",
 			        ccred_profile_current(ctx), where);
 		}
@@ -122,8 +157,15 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		if (rc != CCRED_OK) {
 			status = report(ctx, rc);
 		} else {
+			const char *n = ccred_secret_notes(ctx);
 			out_addf(&out, "profile '%s': client secret found in %s\n",
 			         ccred_profile_current(ctx), where);
+			/* Stores passed over first, e.g. a locked keyring. */
+			while (*n) {
+				size_t len = strcspn(n, "\n");
+				out_addf(&out, "  passed over %.*s\n", (int)len, n);
+				n += len + (n[len] == '\n');
+			}
 			status = out_flush(&out);
 		}
 	}

@@ -417,3 +417,8 @@ int ccredi_cache_remove(int dirfd, const char *stem)
 		return -1;
 	return 0;
 }
+
+char *ccredi_cache_dir_path(void)
+{
+	return cache_dir_path();
+}

@@ -117,6 +117,8 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path, bool missing_ok,
                                     char *err, size_t errlen);
 void ccredi_config_clear(struct ccredi_config *cfg);
+/* Letters, digits, - _ . @ (what a [profile NAME] header accepts). */
+bool ccredi_profile_name_ok(const char *name);
 struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name);
 /* Resolve and validate a profile (token_url or issuer, client_id present). */
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
@@ -179,6 +181,9 @@ struct ccred_ctx {
 	void *http_dl;
 	const struct ccredi_http_vtable *http;
 	char *cache_dir; /* resolved lazily */
+	char *notes;     /* ccred_secret_notes() */
+	char *detail;    /* ccred_secret_probe() and ccred_check() */
+	char *written;   /* ccred_config_write_profile() */
 };
 
 ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt, ...)
@@ -227,6 +232,16 @@ void ccredi_store_close(struct ccredi_store_inst *inst);
 void ccredi_store_key(const struct ccredi_profile *p, struct ccred_store_key *k);
 long ccredi_store_timeout_ms(const struct ccredi_profile *p);
 const char *ccredi_store_result_name(int r);
+void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line,
+                       const char *what);
+
+/* The user config path ($CCRED_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/
+ * ccred/config) into buf; -1 when neither that nor HOME is set. */
+int ccredi_user_config_path(char *buf, size_t len);
+/* The cache directory's path (malloc'd), or NULL when no place is known. */
+char *ccredi_cache_dir_path(void);
+/* Replaces *slot with a copy of s; returns the copy (NULL: out of memory). */
+const char *ccredi_set_str(char **slot, const char *s);
 
 /* ------------------------------------------------------------ fetch.c */
 /* Asks the token endpoint; fills resp and the request start time. */

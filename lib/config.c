@@ -402,3 +402,8 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	}
 	return CCRED_OK;
 }
+
+bool ccredi_profile_name_ok(const char *name)
+{
+	return valid_profile_name(name);
+}

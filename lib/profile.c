@@ -161,7 +161,10 @@ static bool resolve(struct ccred_ctx *ctx, const char *profile, struct ccredi_pr
 		*p = ctx->prof;
 		return true;
 	}
-	return ccredi_profile_resolve(&ctx->cfg, profile, p, err, sizeof(err)) == CCRED_OK;
+	/* A profile still missing token_url or client_id is resolved as far
+	 * as it goes: its values are there to be read (ccred configure). */
+	return ccredi_profile_resolve(&ctx->cfg, profile, p, err, sizeof(err)) == CCRED_OK ||
+	       ccredi_config_find(&ctx->cfg, profile) != NULL;
 }
 
 CCRED_API const char *ccred_profile_get(struct ccred_ctx *ctx, const char *profile,

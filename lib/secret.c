@@ -15,17 +15,28 @@ static const char *set_where(struct ccred_ctx *ctx, struct ccredi_store_inst *in
 }
 
 struct walk {
-	struct ccredi_buf why;
+	struct ccredi_buf why;   /* "; "-joined, for an error message */
+	struct ccredi_buf notes; /* one store a line, for ccred_secret_notes() */
 	bool any_writable;
 };
 
 static void walk_note(struct walk *w, const char *line, const char *what)
 {
-	if (w->why.len)
-		ccredi_buf_adds(&w->why, "; ");
-	if (!strstr(what, line))
-		ccredi_buf_addf(&w->why, "%s: ", line);
-	ccredi_buf_adds(&w->why, what);
+	ccredi_store_note(&w->why, "; ", line, what);
+	ccredi_store_note(&w->notes, "\n", line, what);
+}
+
+/* Publishes the notes of a walk (on success and on failure alike). */
+static void walk_end(struct ccred_ctx *ctx, struct walk *w)
+{
+	ccredi_set_str(&ctx->notes, w->notes.len ? w->notes.p : "");
+	ccredi_buf_clear(&w->why);
+	ccredi_buf_clear(&w->notes);
+}
+
+CCRED_API const char *ccred_secret_notes(const struct ccred_ctx *ctx)
+{
+	return ctx->notes ? ctx->notes : "";
 }
 
 CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret, size_t len,
@@ -35,6 +46,7 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
 	struct ccred_store_key key;
 	ccred_error rc;
 
+	ccredi_set_str(&ctx->notes, "");
 	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
 		return rc;
 	/* One trailing newline (LF or CRLF) is not part of a secret. */
@@ -87,7 +99,7 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
 	                "could not store the secret of profile '%s': %s", ctx->prof.name,
 	                w.why.len ? w.why.p : "no secret_store");
 out:
-	ccredi_buf_clear(&w.why);
+	walk_end(ctx, &w);
 	return rc;
 }
 
@@ -98,6 +110,7 @@ CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **wh
 	struct ccred_store_key key;
 	ccred_error rc;
 
+	ccredi_set_str(&ctx->notes, "");
 	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
 		return rc;
 	ccredi_store_key(&ctx->prof, &key);
@@ -146,7 +159,7 @@ CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **wh
 		                w.any_writable ? "" : " in a writable store");
 	}
 out:
-	ccredi_buf_clear(&w.why);
+	walk_end(ctx, &w);
 	ccredi_buf_clear(&done);
 	return rc;
 }
@@ -158,6 +171,7 @@ CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **wh
 	char *buf = NULL;
 	ccred_error rc;
 
+	ccredi_set_str(&ctx->notes, "");
 	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
 		return rc;
 	if (!(buf = malloc(CCRED_STORE_SECRET_MAX)))
@@ -200,6 +214,72 @@ CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **wh
 	                ctx->prof.name, w.why.len ? w.why.p : "no secret_store");
 out:
 	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX);
-	ccredi_buf_clear(&w.why);
+	walk_end(ctx, &w);
+	return rc;
+}
+
+static ccred_probe probe_state(int r, size_t len)
+{
+	switch (r) {
+	case CCRED_STORE_OK: return len > 0 ? CCRED_PROBE_HOLDS : CCRED_PROBE_EMPTY;
+	case CCRED_STORE_NOTFOUND: return CCRED_PROBE_EMPTY;
+	case CCRED_STORE_UNAVAILABLE: return CCRED_PROBE_UNAVAILABLE;
+	case CCRED_STORE_LOCKED: return CCRED_PROBE_LOCKED;
+	case CCRED_STORE_INSECURE: return CCRED_PROBE_INSECURE;
+	default: return CCRED_PROBE_ERROR;
+	}
+}
+
+CCRED_API ccred_error ccred_secret_probe(struct ccred_ctx *ctx, size_t i, ccred_probe *state,
+                                         const char **detail)
+{
+	struct ccredi_store_inst inst;
+	struct ccred_store_key key;
+	struct ccredi_buf d = {0};
+	const char *line;
+	char *buf = NULL, err[512] = "";
+	size_t len = 0;
+	ccred_error rc;
+	int r;
+
+	*state = CCRED_PROBE_ERROR;
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if (!(line = ccred_profile_list(ctx, NULL, "secret_store", i)))
+		return ccredi_err(ctx, CCRED_E_USAGE, "profile '%s' has no store number %zu",
+		                  ctx->prof.name, i + 1);
+	rc = ccredi_store_open(ctx, line, &inst);
+	if (rc == CCRED_E_NOSECRET || rc == CCRED_E_INTERNAL) {
+		*state = rc == CCRED_E_NOSECRET ? CCRED_PROBE_UNAVAILABLE : CCRED_PROBE_ERROR;
+		ccredi_store_note(&d, "", line, ctx->errmsg);
+		rc = CCRED_OK;
+		goto out;
+	}
+	if (rc != CCRED_OK)
+		return rc;
+	if (!(buf = malloc(CCRED_STORE_SECRET_MAX))) {
+		ccredi_store_close(&inst);
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	}
+	ccredi_store_key(&ctx->prof, &key);
+	r = inst.vt.get(inst.state, &key, buf, CCRED_STORE_SECRET_MAX, &len, err, sizeof(err));
+	*state = probe_state(r, len);
+	if (*state == CCRED_PROBE_HOLDS)
+		ccredi_buf_addf(&d, "%s: holds the secret",
+		                inst.vt.describe ? inst.vt.describe(inst.state) : line);
+	else
+		ccredi_store_note(&d, "", line, *err ? err : "holds no secret");
+	ccredi_trace(ctx, 1, "store '%s': %s", line, ccredi_store_result_name(r));
+	ccredi_store_close(&inst);
+	rc = CCRED_OK;
+out:
+	if (rc == CCRED_OK) {
+		if (!ccredi_set_str(&ctx->detail, d.p ? d.p : line))
+			rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+		else if (detail)
+			*detail = ctx->detail;
+	}
+	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX);
+	ccredi_buf_clear(&d);
 	return rc;
 }

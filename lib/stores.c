@@ -154,12 +154,18 @@ out:
 	return rc;
 }
 
-/* Adds "; what" to the running explanation of a failed stack walk. */
-static void note(struct ccredi_buf *why, const char *what)
+/* Appends sep (when b is not empty) and what a store said, prefixed with its
+ * secret_store line unless the message already begins with the store's name. */
+void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line,
+                       const char *what)
 {
-	if (why->len)
-		ccredi_buf_adds(why, "; ");
-	ccredi_buf_adds(why, what);
+	size_t n = strcspn(line, " \t");
+
+	if (b->len)
+		ccredi_buf_adds(b, sep);
+	if (!(strncmp(what, line, n) == 0 && (what[n] == ':' || what[n] == ' ')))
+		ccredi_buf_addf(b, "%s: ", line);
+	ccredi_buf_adds(b, what);
 }
 
 ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *lenp)
@@ -168,7 +174,7 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 	struct ccred_store_key key;
 	char *buf = NULL;
 	ccred_error rc = CCRED_E_NOSECRET;
-	bool locked = false;
+	bool locked = false, writable = false;
 
 	*secret = NULL;
 	*lenp = 0;
@@ -186,13 +192,14 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 			break;
 		rc = ccredi_store_open(ctx, line, &inst);
 		if (rc == CCRED_E_NOSECRET) {
-			note(&why, ctx->errmsg);
+			ccredi_store_note(&why, "; ", line, ctx->errmsg);
 			continue;
 		}
 		if (rc != CCRED_OK)
 			goto out;
 		r = inst.vt.get(inst.state, &key, buf, CCRED_STORE_SECRET_MAX, &len, err,
 		                sizeof(err));
+		writable |= inst.vt.set != NULL;
 		ccredi_trace(ctx, 1, "store '%s': %s", line, ccredi_store_result_name(r));
 		ccredi_store_close(&inst);
 		if (r == CCRED_STORE_OK && len > 0 && len <= CCRED_STORE_SECRET_MAX) {
@@ -213,11 +220,13 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 			goto out;
 		}
 		locked |= r == CCRED_STORE_LOCKED;
-		note(&why, *err ? err : ccredi_store_result_name(r));
+		ccredi_store_note(&why, "; ", line, *err ? err : ccredi_store_result_name(r));
 	}
-	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s'%s%s%s",
+	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s'%s%s%s%s%s",
 	                ctx->prof.name, why.len ? ": " : "", why.len ? why.p : "",
-	                locked ? "" : "; store it with 'ccred secret set'");
+	                locked || !writable ? "" : "; store it with 'ccred -p ",
+	                locked || !writable ? "" : ctx->prof.name,
+	                locked || !writable ? "" : " secret set'");
 out:
 	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX + 1);
 	ccredi_buf_clear(&why);

@@ -61,7 +61,7 @@ CCRED_API ccred_error ccred_open(struct ccred_ctx **ctxp, const char *config_pat
                                  unsigned int flags)
 {
 	struct ccred_ctx *ctx = calloc(1, sizeof(*ctx));
-	const char *env, *home, *xdg;
+	const char *env = getenv("CCRED_CONFIG");
 	char path[4096];
 	ccred_error rc;
 
@@ -72,20 +72,48 @@ CCRED_API ccred_error ccred_open(struct ccred_ctx **ctxp, const char *config_pat
 	if (!(flags & CCRED_OPEN_NO_SYSTEM) && (rc = read_system(ctx)) != CCRED_OK)
 		return rc;
 	if (config_path)
-		return ccredi_config_read_file(&ctx->cfg, config_path, false, ctx->errmsg,
+		return ccredi_config_read_file(&ctx->cfg, config_path,
+		                               (flags & CCRED_OPEN_MISSING_OK) != 0, ctx->errmsg,
 		                               sizeof(ctx->errmsg));
-	if ((env = getenv("CCRED_CONFIG")) && *env)
-		return ccredi_config_read_file(&ctx->cfg, env, false, ctx->errmsg,
-		                               sizeof(ctx->errmsg));
-	xdg = getenv("XDG_CONFIG_HOME");
-	home = getenv("HOME");
-	if (xdg && xdg[0] == '/')
-		snprintf(path, sizeof(path), "%s/ccred/config", xdg);
-	else if (home && *home)
-		snprintf(path, sizeof(path), "%s/.config/ccred/config", home);
-	else
+	if (ccredi_user_config_path(path, sizeof(path)) < 0)
 		return CCRED_OK;
-	return ccredi_config_read_file(&ctx->cfg, path, true, ctx->errmsg, sizeof(ctx->errmsg));
+	/* $CCRED_CONFIG names a file that must exist; the default one need not. */
+	return ccredi_config_read_file(&ctx->cfg, path,
+	                               !(env && *env) || (flags & CCRED_OPEN_MISSING_OK),
+	                               ctx->errmsg, sizeof(ctx->errmsg));
+}
+
+int ccredi_user_config_path(char *buf, size_t len)
+{
+	const char *env = getenv("CCRED_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (xdg && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/ccred/config", xdg);
+	else if (home && *home)
+		n = snprintf(buf, len, "%s/.config/ccred/config", home);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+CCRED_API const char *ccred_config_file(const struct ccred_ctx *ctx, size_t i)
+{
+	return i < ctx->cfg.files.n ? ctx->cfg.files.v[i] : NULL;
+}
+
+const char *ccredi_set_str(char **slot, const char *s)
+{
+	char *copy = strdup(s ? s : "");
+
+	if (!copy)
+		return NULL;
+	free(*slot);
+	*slot = copy;
+	return copy;
 }
 
 CCRED_API void ccred_close(struct ccred_ctx *ctx)
@@ -95,6 +123,9 @@ CCRED_API void ccred_close(struct ccred_ctx *ctx)
 	ccredi_config_clear(&ctx->cfg);
 	free(ctx->where);
 	free(ctx->cache_dir);
+	free(ctx->notes);
+	free(ctx->detail);
+	free(ctx->written);
 	/* The HTTP module stays mapped: libcurl and its TLS library register
 	 * atexit handlers that must outlive dlclose. */
 	free(ctx);

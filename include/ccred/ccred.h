@@ -64,6 +64,7 @@ struct ccred_token;
 
 /* Flags for ccred_open(). */
 #define CCRED_OPEN_NO_SYSTEM 0x1u /* skip $(sysconfdir)/ccred/config{,.d} */
+#define CCRED_OPEN_MISSING_OK 0x2u /* config_path or $CCRED_CONFIG may not exist yet */
 
 /*
  * Open a context.  config_path NULL reads the system config, its config.d
@@ -170,6 +171,91 @@ CCRED_API ccred_error ccred_kube_exec_api_version(struct ccred_ctx *ctx, const c
 
 /* Overwrite n bytes at p in a way the compiler cannot remove. */
 CCRED_API void ccred_wipe(void *p, size_t n);
+
+/* ------------------------------------------------------------------------
+ * Setting up and diagnosing a profile (ccred configure, ccred doctor).
+ */
+
+/*
+ * What the stores passed over by the last ccred_secret_set, _delete or
+ * _status said (unavailable, locked, holding nothing, read-only), one store
+ * a line as "STORE: what it said"; "" when none was passed over.  Owned by
+ * ctx.  Never holds a secret.
+ */
+CCRED_API const char *ccred_secret_notes(const struct ccred_ctx *ctx);
+
+/* What one store of a stack said when probed.  Append-only. */
+typedef enum {
+	CCRED_PROBE_HOLDS = 0,       /* the store holds the secret */
+	CCRED_PROBE_EMPTY = 1,       /* reachable, holds no secret for the profile */
+	CCRED_PROBE_UNAVAILABLE = 2, /* cannot be reached, or its module is not installed */
+	CCRED_PROBE_LOCKED = 3,      /* reachable but locked */
+	CCRED_PROBE_INSECURE = 4,    /* refused: the file's owner or mode is unsafe */
+	CCRED_PROBE_ERROR = 5,       /* any other failure */
+} ccred_probe;
+
+/*
+ * Probe the i-th store (from 0) of the selected profile's secret_store
+ * stack, as a token request would read it, without the secret leaving the
+ * library.  *detail (owned by ctx, valid until the next call on ctx) is what
+ * the store said, beginning with its name.  CCRED_E_USAGE when the stack has
+ * no i-th store; CCRED_E_CONFIG for a malformed secret_store line.
+ */
+CCRED_API ccred_error ccred_secret_probe(struct ccred_ctx *ctx, size_t i, ccred_probe *state,
+                                         const char **detail);
+
+/* The i-th configuration file ccred_open read (system files first), or NULL
+ * past the end.  Owned by ctx. */
+CCRED_API const char *ccred_config_file(const struct ccred_ctx *ctx, size_t i);
+
+/*
+ * Write profile `name` into a configuration file, keeping every other line
+ * as it was: other profiles, [defaults], comments and blank lines.
+ *
+ * settings is a NULL-terminated array of key, value pairs, e.g.
+ *     { "token_url", "https://...", "client_id", "me",
+ *       "secret_store", "libsecret", "secret_store", "file ~/.x", NULL }.
+ * Every line of the profile that sets a key named in settings is removed,
+ * then each pair with a non-empty value is written, in order, into the
+ * profile's section (a new section is appended when the file has none).
+ * A key paired with "" is only removed.  Keys not named stay as they were.
+ *
+ * path NULL means the user configuration ($CCRED_CONFIG, else
+ * ${XDG_CONFIG_HOME:-~/.config}/ccred/config); missing directories of it
+ * are created with mode 0700.  A symbolic link is written through.  The new
+ * text must parse, else nothing is written (CCRED_E_CONFIG; CCRED_E_USAGE
+ * for a bad name, key or value).  It is written to a temporary file in the
+ * same directory, synced and renamed over the old file (mode 0600), so a
+ * crash leaves the old file or the new one.  *written receives the path
+ * written (owned by ctx).  The configuration loaded in ctx is unchanged:
+ * open a new context to use the new profile.
+ */
+CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const char *path,
+                                                 const char *name,
+                                                 const char *const *settings,
+                                                 const char **written);
+
+/* Diagnostic steps of ccred_check().  Append-only. */
+typedef enum {
+	CCRED_CHECK_DNS = 1,   /* resolve the endpoint's host (its proxy's, if one applies) */
+	CCRED_CHECK_TCP = 2,   /* connect to it */
+	CCRED_CHECK_TLS = 3,   /* TLS handshake, certificate verified with the profile's CA */
+	CCRED_CHECK_TOKEN = 4, /* a real token request, past the cache; the token is discarded */
+	CCRED_CHECK_CACHE = 5, /* the token cache directory's owner and modes, and its files' */
+} ccred_check_step;
+
+/*
+ * Run one diagnostic step for the selected profile.  The endpoint is the
+ * token_url, else the issuer.  On success *detail (owned by ctx, valid until
+ * the next call on ctx) says what was found; it never holds a secret or a
+ * token.  On failure the error is the one a token request meets at that step
+ * (CCRED_E_TEMPFAIL for DNS, TCP and TLS; the provider's answer for TOKEN;
+ * CCRED_E_CONFIG for an unsafe cache directory) and ccred_errmsg explains.
+ * TLS on a plain-http (loopback) endpoint succeeds, saying it is not used.
+ * CACHE only looks; it creates and changes nothing.
+ */
+CCRED_API ccred_error ccred_check(struct ccred_ctx *ctx, ccred_check_step step,
+                                  const char **detail);
 
 #ifdef __cplusplus
 }

@@ -720,7 +720,8 @@ complete_words() {
 	run complete_words "$CCRED" ''
 	assert_success
 	local c
-	for c in token header json get store erase secret logout profiles curl-config env exec docker kubectl; do
+	for c in token header json get store erase secret logout profiles curl-config env exec docker kubectl \
+		configure doctor; do
 		assert_line "$c"
 	done
 	run complete_words "$CCRED" cu
@@ -730,7 +731,9 @@ complete_words() {
 	run complete_words "$CCRED" --profile st
 	assert_output staging
 	run complete_words "$CCRED" -p staging do
-	assert_output docker
+	assert_output "$(printf '%s\n' docker doctor)"
+	run complete_words "$CCRED" configure --to
+	assert_output --token-url
 	run complete_words "$CCRED" docker ''
 	assert_output "$(printf '%s\n' get store erase list)"
 	run complete_words "$CCRED" -v secret s

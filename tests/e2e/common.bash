@@ -10,7 +10,9 @@
 #   ccred_test_certs           make certs once per file; exports CCRED_TEST_CERTS
 #                              (dir with ca.pem, server.pem/.key, other-ca.pem,
 #                              wronghost.pem/.key)
-#   oidc_start [TTL] [--https] real oidc-provider; exports OIDC_ISSUER,
+#   oidc_start [TTL] [--https] [--clients=FILE]
+#                              real oidc-provider (FILE: extra clients, see
+#                              oidc-server.mjs); exports OIDC_ISSUER,
 #                              OIDC_TOKEN_URL, OIDC_LOG, OIDC_PORT, OIDC_PID,
 #                              OIDC_CA (ca.pem with --https, else empty)
 #   oidc_grants [CLIENT_ID]    number of successful token requests so far
@@ -58,10 +60,11 @@ _ccred_need_oidc_provider() {
 }
 
 oidc_start() {
-	local ttl=300 https='' a scheme=http
+	local ttl=300 https='' a scheme=http extra=()
 	for a in "$@"; do
 		case $a in
 		--https) https=1 ;;
+		--clients=*) extra+=(--clients "${a#--clients=}") ;;
 		[0-9]*) ttl=$a ;;
 		*) echo "oidc_start: bad argument $a" >&2; return 64 ;;
 		esac
@@ -71,7 +74,7 @@ oidc_start() {
 	tmp=$(_ccred_tmp)
 	OIDC_LOG=$tmp/oidc-grants.log
 	: >"$OIDC_LOG"
-	local args=(node "$CCRED_TEST_FIXTURES/oidc-server.mjs" --log "$OIDC_LOG" --ttl "$ttl")
+	local args=(node "$CCRED_TEST_FIXTURES/oidc-server.mjs" --log "$OIDC_LOG" --ttl "$ttl" "${extra[@]}")
 	OIDC_CA=
 	if [ -n "$https" ]; then
 		ccred_test_certs || return 1

@@ -136,6 +136,7 @@ rpm_files() {
 	assert_line /usr/include/ccred/store.h
 	assert_line /usr/lib64/libccred.so
 	assert_line /usr/lib64/pkgconfig/libccred.pc
+	assert_line --regexp '^/usr/share/man/man7/ccred-store\.7(\.gz)?$'
 	refute_line --partial libccred.so.0
 }
 
@@ -319,6 +320,7 @@ EOF
 	assert_success
 	run inroot pkg-config --modversion libccred
 	assert_output "$(ac_init_version)"
+	inroot test -s /usr/share/man/man7/ccred-store.7.gz
 	# The program fetches (the cached token is dropped first), and the
 	# command then finds the program's token in the shared cache.
 	CCRED_PACKAGING_SECRET=post-secret-1

@@ -1,0 +1,445 @@
+/*
+ * ccred configure [NAME]: set a profile up and prove it.
+ *
+ * On a terminal, with no profile options, it asks for each value (prompts
+ * on stderr, the current value in brackets); otherwise it takes the values
+ * from options, for scripts.  The profile is written into the user config by
+ * the library, which keeps every other line of the file.  The secret is read
+ * from the terminal without echo, or from stdin when that is not a terminal
+ * (never from arguments), and stored in the profile's first writable store.
+ * Then a real token request proves the whole chain before "done".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+#define SECRET_MAX 65536
+#define MAX_LIST   32
+#define ANSWER_MAX 4096
+
+struct conf {
+	const char *name;
+	const char *token_url, *issuer, *client_id, *scope, *auth_method, *ca_file;
+	const char *stores[MAX_LIST];
+	size_t nstores;
+	const char *urls[MAX_LIST];
+	size_t nurls;
+	bool any_option;
+	char *owned[64]; /* answers read from the terminal */
+	size_t nowned;
+};
+
+static void conf_free(struct conf *c)
+{
+	for (size_t i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+}
+
+static const char *keep(struct conf *c, char *s)
+{
+	if (c->nowned < sizeof(c->owned) / sizeof(c->owned[0]))
+		c->owned[c->nowned++] = s;
+	return s;
+}
+
+#define CONFIGURE_USAGE                                                                            \
+	"usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"             \
+	"         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"                      \
+	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE]\n"                     \
+	"(the secret is read from the terminal or stdin, never from arguments)"
+
+static void usage_configure(void)
+{
+	die_usage("%s", CONFIGURE_USAGE);
+}
+
+static const char *auth_method_arg(const char *v)
+{
+	if (strcmp(v, "post") == 0 || strcmp(v, "client_secret_post") == 0)
+		return "client_secret_post";
+	if (strcmp(v, "basic") == 0 || strcmp(v, "client_secret_basic") == 0)
+		return "client_secret_basic";
+	return NULL;
+}
+
+static void parse_options(struct conf *c, const struct opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"token-url", required_argument, NULL, 't'},
+	        {"issuer", required_argument, NULL, 'i'},
+	        {"client-id", required_argument, NULL, 'c'},
+	        {"scope", required_argument, NULL, 's'},
+	        {"auth-method", required_argument, NULL, 'a'},
+	        {"store", required_argument, NULL, 'S'},
+	        {"url", required_argument, NULL, 'u'},
+	        {"ca-file", required_argument, NULL, 'C'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	optind = 0; /* a fresh scan of the command's own arguments */
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't': c->token_url = optarg; break;
+		case 'i': c->issuer = optarg; break;
+		case 'c': c->client_id = optarg; break;
+		case 's': c->scope = optarg; break;
+		case 'C':
+			/* The config is read from anywhere: no relative path in it. */
+			c->ca_file = optarg[0] == '/' ? optarg : keep(c, realpath(optarg, NULL));
+			if (!c->ca_file)
+				die_usage("--ca-file %s: %s", optarg, strerror(errno));
+			break;
+		case 'a':
+			if (!(c->auth_method = auth_method_arg(optarg)))
+				die_usage("--auth-method is client_secret_post or "
+				          "client_secret_basic, not '%s'",
+				          optarg);
+			break;
+		case 'S':
+			if (c->nstores == MAX_LIST)
+				die_usage("too many --store options");
+			c->stores[c->nstores++] = optarg;
+			break;
+		case 'u':
+			if (c->nurls == MAX_LIST)
+				die_usage("too many --url options");
+			c->urls[c->nurls++] = optarg;
+			break;
+		case 'h': printf("%s\n", CONFIGURE_USAGE); exit(0);
+		default: usage_configure();
+		}
+		c->any_option = true;
+	}
+	if (c->token_url && c->issuer)
+		die_usage("give --token-url or --issuer, not both");
+	if (optind < argc - 1)
+		usage_configure();
+	c->name = optind < argc ? argv[optind] : o->profile ? o->profile : "default";
+	if (optind < argc && o->profile && strcmp(o->profile, argv[optind]) != 0)
+		die_usage("-p %s and configure %s name different profiles", o->profile,
+		          argv[optind]);
+}
+
+/* Asks on stderr, reads a line from the terminal.  Empty keeps def. */
+static int ask(struct conf *c, const char *question, const char *def, const char **answer)
+{
+	char *line = NULL;
+	int r;
+
+	fprintf(stderr, "%s%s%s%s: ", question, def ? " [" : "", def ? def : "", def ? "]" : "");
+	fflush(stderr);
+	r = read_line(stdin, &line, ANSWER_MAX);
+	if (r <= 0) {
+		fputc('\n', stderr);
+		errorf(r == 0 ? "input ended; nothing was written"
+		              : "answer too long or with a NUL byte; nothing was written");
+		return -1;
+	}
+	/* Surrounding blanks are never meant. */
+	{
+		char *s = line, *e = line + strlen(line);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			*--e = '\0';
+		memmove(line, s, (size_t)(e - s) + 1);
+	}
+	*answer = *line ? keep(c, line) : def;
+	if (!*line)
+		free(line);
+	return 0;
+}
+
+/* Whether the session has a D-Bus bus, where a Secret Service could be. */
+static bool have_session_bus(void)
+{
+	const char *a = getenv("DBUS_SESSION_BUS_ADDRESS"), *rt = getenv("XDG_RUNTIME_DIR");
+	char path[4096];
+	struct stat st;
+
+	if (a && *a)
+		return true;
+	if (!rt || !*rt || snprintf(path, sizeof(path), "%s/bus", rt) >= (int)sizeof(path))
+		return false;
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static int interview(struct conf *c, struct ccred_ctx *ctx)
+{
+	const char *cur_store = ccred_profile_list(ctx, c->name, "secret_store", 0);
+	const char *cur_url = ccred_profile_get(ctx, c->name, "token_url");
+	const char *cur_iss = ccred_profile_get(ctx, c->name, "issuer");
+	const char *def_store, *am = NULL, *store = NULL;
+	char fallback[256];
+	bool existing = ccred_profile_get(ctx, c->name, "client_id") != NULL;
+
+	fprintf(stderr, "Setting up profile '%s'. Press Enter to keep the value in brackets.\n",
+	        c->name);
+	if (ask(c, "Token endpoint URL (empty to give an OIDC issuer instead)", cur_url,
+	        &c->token_url) < 0)
+		return -1;
+	while (!c->token_url) {
+		if (ask(c, "Issuer URL (the token endpoint is discovered from it)", cur_iss,
+		        &c->issuer) < 0)
+			return -1;
+		if (c->issuer)
+			break;
+		fprintf(stderr, "A token endpoint URL or an issuer URL is needed.\n");
+		if (ask(c, "Token endpoint URL", NULL, &c->token_url) < 0)
+			return -1;
+	}
+	do {
+		if (ask(c, "Client id", ccred_profile_get(ctx, c->name, "client_id"),
+		        &c->client_id) < 0)
+			return -1;
+	} while (!c->client_id && fprintf(stderr, "The client id is needed.\n"));
+	if (ask(c, "Scopes, space-separated ('-' for none)",
+	        ccred_profile_get(ctx, c->name, "scope"), &c->scope) < 0)
+		return -1;
+	if (c->scope && strcmp(c->scope, "-") == 0)
+		c->scope = "";
+	else if (!c->scope)
+		c->scope = "";
+	for (;;) {
+		const char *cur = ccred_profile_get(ctx, c->name, "auth_method");
+		if (ask(c, "Client authentication: client_secret_post or client_secret_basic",
+		        cur ? cur : "client_secret_post", &am) < 0)
+			return -1;
+		if ((c->auth_method = auth_method_arg(am)))
+			break;
+		fprintf(stderr, "Answer client_secret_post (or post) or client_secret_basic (or "
+		                "basic).\n");
+	}
+	snprintf(fallback, sizeof(fallback), "file ~/.config/ccred/%s.secret", c->name);
+	def_store = existing ? cur_store : have_session_bus() ? "libsecret" : fallback;
+	fprintf(stderr, "Secret stores: libsecret (the desktop keyring), file PATH, env NAME, "
+	                "command CMD ARGS..., systemd NAME.\n");
+	if (ask(c, "Where the client secret lives", def_store, &store) < 0)
+		return -1;
+	/* The default for an existing profile keeps its whole stack. */
+	if (store && !(existing && store == def_store))
+		c->stores[c->nstores++] = store;
+	return 0;
+}
+
+static bool profile_exists(const struct ccred_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ccred_profile_count(ctx); i++)
+		if (strcmp(ccred_profile_name(ctx, i), name) == 0)
+			return true;
+	return false;
+}
+
+/* The last configuration file read: where the profile's lines win. */
+static const char *last_config_file(const struct ccred_ctx *ctx)
+{
+	const char *f = NULL;
+
+	for (size_t i = 0; ccred_config_file(ctx, i); i++)
+		f = ccred_config_file(ctx, i);
+	return f ? f : "the configuration";
+}
+
+/* Pairs for ccred_config_write_profile; NULL-terminated. */
+static void settings_of(const struct conf *c, const char **set, size_t cap)
+{
+	size_t n = 0;
+
+#define PAIR(k, v)                                                                                 \
+	do {                                                                                       \
+		if (n + 3 <= cap) {                                                                \
+			set[n++] = (k);                                                            \
+			set[n++] = (v);                                                            \
+		}                                                                                  \
+	} while (0)
+	if (c->token_url) {
+		PAIR("token_url", c->token_url);
+		PAIR("issuer", "");
+	} else if (c->issuer) {
+		PAIR("issuer", c->issuer);
+		PAIR("token_url", "");
+	}
+	if (c->client_id)
+		PAIR("client_id", c->client_id);
+	if (c->scope)
+		PAIR("scope", c->scope);
+	if (c->auth_method)
+		PAIR("auth_method", c->auth_method);
+	if (c->ca_file)
+		PAIR("ca_file", c->ca_file);
+	for (size_t i = 0; i < c->nstores; i++)
+		PAIR("secret_store", c->stores[i]);
+	for (size_t i = 0; i < c->nurls; i++)
+		PAIR("url", c->urls[i]);
+#undef PAIR
+	set[n] = NULL;
+}
+
+/* Whether any store of the profile's stack might take a secret: the
+ * built-in env, command and systemd stores never do. */
+static bool stack_writable(struct ccred_ctx *ctx)
+{
+	const char *line;
+
+	for (size_t i = 0; (line = ccred_profile_list(ctx, NULL, "secret_store", i)); i++) {
+		size_t n = strcspn(line, " \t");
+		if (!((n == 3 && strncmp(line, "env", 3) == 0) ||
+		      (n == 7 && strncmp(line, "command", 7) == 0) ||
+		      (n == 7 && strncmp(line, "systemd", 7) == 0)))
+			return true;
+	}
+	return false;
+}
+
+/* Reads and stores the secret.  An empty answer keeps what is stored. */
+static int store_secret(struct ccred_ctx *ctx, bool tty, const char *path)
+{
+	const char *name = ccred_profile_current(ctx), *where = NULL;
+	char *buf = malloc(SECRET_MAX + 2);
+	ssize_t n;
+	ccred_error rc;
+	int status = 0;
+
+	if (!buf) {
+		errorf("out of memory");
+		return EXIT_OSERR;
+	}
+	if (tty)
+		fprintf(stderr, "The client secret is read without echo; press Enter alone to keep "
+		                "the stored one.\n");
+	n = read_secret(name, buf, SECRET_MAX + 2);
+	if (n == -2 || n > SECRET_MAX + 1) {
+		errorf("the secret is longer than 64 KiB; profile '%s' is written in %s, its "
+		       "secret "
+		       "is not stored",
+		       name, path);
+		status = EXIT_DATAERR;
+		goto out;
+	}
+	if (n < 0) {
+		errorf("cannot read the secret: %s", strerror(errno));
+		status = EXIT_IOERR;
+		goto out;
+	}
+	if (n == 0 || (n == 1 && buf[0] == '\n') || (n == 2 && buf[0] == '\r' && buf[1] == '\n')) {
+		fprintf(stderr, "ccred: no secret given; keeping what the stores hold\n");
+		goto out;
+	}
+	rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
+	if (rc != CCRED_OK) {
+		status = report(ctx, rc);
+		if (rc == CCRED_E_USAGE)
+			status = EXIT_DATAERR;
+		fprintf(stderr, "ccred: profile '%s' is written in %s; its secret is not stored\n",
+		        name, path);
+		goto out;
+	}
+	ccred_cache_drop(ctx, 0);
+	print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
+	fprintf(stderr, "ccred: stored the client secret in %s\n", where);
+out:
+	ccred_wipe(buf, SECRET_MAX + 2);
+	free(buf);
+	return status;
+}
+
+/* The real token request that proves the profile. */
+static int prove(struct ccred_ctx *ctx, const struct opts *o, const char *path)
+{
+	const char *name = ccred_profile_current(ctx), *detail = NULL;
+	ccred_error rc = ccred_check(ctx, CCRED_CHECK_TOKEN, &detail);
+
+	if (rc != CCRED_OK) {
+		errorf("the token request failed: %s", ccred_errmsg(ctx));
+		fprintf(stderr,
+		        "ccred: profile '%s' stays written in %s; change it with 'ccred%s%s "
+		        "configure %s', or find out more with 'ccred%s%s -p %s doctor'\n",
+		        name, path, o->config ? " -c " : "", o->config ? o->config : "", name,
+		        o->config ? " -c " : "", o->config ? o->config : "", name);
+		return ccred_exit_code(rc);
+	}
+	fprintf(stderr, "ccred: a real token request works: %s\n", detail);
+	fprintf(stderr, "ccred: done: profile '%s' in %s\n", name, path);
+	return 0;
+}
+
+int cmd_configure(const struct opts *o, int argc, char **argv)
+{
+	struct conf c = {0};
+	struct ccred_ctx *ctx = NULL;
+	const char *set[2 * (8 + 2 * MAX_LIST) + 1];
+	const char *written = NULL;
+	char *path = NULL;
+	bool tty = isatty(STDIN_FILENO);
+	ccred_error rc;
+	int status = 0;
+
+	parse_options(&c, o, argc, argv);
+	/* The file to write may not exist yet; any other error stops us. */
+	if ((rc = ccred_open(&ctx, o->config, CCRED_OPEN_MISSING_OK)) != CCRED_OK) {
+		status = report(ctx, rc);
+		fprintf(stderr, "ccred: fix the configuration first; nothing was written\n");
+		goto out;
+	}
+	ccred_set_verbose(ctx, o->verbose);
+	if (!c.any_option && tty) {
+		if (interview(&c, ctx) < 0) {
+			status = EXIT_USAGE;
+			goto out;
+		}
+	} else if (!profile_exists(ctx, c.name) && ((!c.token_url && !c.issuer) || !c.client_id)) {
+		/* A new profile needs both; an existing one is checked once written. */
+		die_usage("a new profile needs --token-url (or --issuer) and --client-id");
+	}
+	settings_of(&c, set, sizeof(set) / sizeof(set[0]));
+	if (set[0]) {
+		rc = ccred_config_write_profile(ctx, o->config, c.name, set, &written);
+		if (rc != CCRED_OK) {
+			status = report(ctx, rc);
+			goto out;
+		}
+		fprintf(stderr, "ccred: wrote profile '%s' to %s\n", c.name, written);
+	} else {
+		/* Nothing to change: store a new secret and prove it. */
+		written = last_config_file(ctx);
+		fprintf(stderr, "ccred: profile '%s' unchanged\n", c.name);
+	}
+	if (!(path = strdup(written))) {
+		errorf("out of memory");
+		status = EXIT_OSERR;
+		goto out;
+	}
+	/* A fresh context reads the file just written. */
+	ccred_close(ctx);
+	if (!(ctx = open_ctx(o, &status)))
+		goto out;
+	if ((rc = ccred_profile_select(ctx, c.name, NULL)) != CCRED_OK) {
+		status = report(ctx, rc);
+		fprintf(stderr, "ccred: profile '%s' stays written in %s\n", c.name, path);
+		goto out;
+	}
+	if (stack_writable(ctx)) {
+		if ((status = store_secret(ctx, tty, path)) != 0)
+			goto out;
+	} else {
+		fprintf(stderr,
+		        "ccred: the secret comes from a read-only store (%s); not asking "
+		        "for it\n",
+		        ccred_profile_list(ctx, NULL, "secret_store", 0));
+	}
+	status = prove(ctx, o, path);
+out:
+	free(path);
+	ccred_close(ctx);
+	conf_free(&c);
+	return status;
+}
