@@ -39,12 +39,14 @@ if [ -n "${CCRED_SKIP_PACKAGING:-}" ] || [ "$(id -u)" != 0 ]; then
 else
 	rm -f _build/packaging.status
 	{ sh tests/packaging.sh 2>&1 || echo "$?" >_build/packaging.status; } | tee _build/packaging.log
-	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' _build/packaging.log | tail -n 1)
+	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' _build/packaging.log | tail -n 1)
 	# No closing line: it ended early, which counts as one failure.
-	[ -n "$counts" ] || counts="0 passed, 1 failed"
+	[ -n "$counts" ] || counts="0 passed, 1 failed, 0 skipped"
 	pass=$((pass + ${counts%% passed*}))
 	counts=${counts#* passed, }
 	fail=$((fail + ${counts%% failed*}))
+	counts=${counts#* failed, }
+	skip=$((skip + ${counts%% skipped*}))
 	[ ! -f _build/packaging.status ] || status=1
 fi
 

@@ -12,6 +12,10 @@
 #   CCRED_ROOT       a fresh mmdebstrap root (variant apt, apt lists kept)
 # The tests build on one another, in file order, in that one root.
 # Needs root: chroot, and mounts inside private namespaces.
+#
+# shellcheck disable=SC2016,SC2154
+# (sh -c scripts for the root are single-quoted on purpose; $stderr is set by
+# bats' run.)
 
 bats_require_minimum_version 1.5.0
 
