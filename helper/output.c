@@ -1,6 +1,7 @@
 /* token, header, json, logout, profiles. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,27 @@ int cmd_logout(const struct opts *o, int argc, char **argv)
 	return status;
 }
 
+/* "42s", "4m 12s", "2h 05m": a token's remaining life at a glance. */
+static void fmt_life(long s, char buf[32])
+{
+	if (s < 60)
+		snprintf(buf, 32, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, 32, "%ldm %02lds", s / 60, s % 60);
+	else
+		snprintf(buf, 32, "%ldh %02ldm", s / 3600, (s % 3600) / 60);
+}
+
+/* One optional "  key:       value" line. */
+static void profile_line(struct out *out, const char *label, const char *value)
+{
+	if (value)
+		out_addf(out, "  %-10s %s\n", label, value);
+}
+
+/* Each profile: where its tokens come from and how long the cached one
+ * lives.  Only looks at the cache (never fetches, creates or repairs) and
+ * never prints a token or secret. */
 int cmd_profiles(const struct opts *o, int argc, char **argv)
 {
 	struct ccred_ctx *ctx;
@@ -132,39 +154,53 @@ int cmd_profiles(const struct opts *o, int argc, char **argv)
 		no_args(argc, argv);
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
+	if (ccred_profile_count(ctx) == 0 && !names)
+		errorf("no profiles configured; see ccred.conf(5)");
 	for (size_t i = 0; i < ccred_profile_count(ctx); i++) {
 		const char *name = ccred_profile_name(ctx, i);
 		const char *url = ccred_profile_get(ctx, name, "token_url");
 		const char *iss = ccred_profile_get(ctx, name, "issuer");
 		const char *cid = ccred_profile_get(ctx, name, "client_id");
+		const char *cache = ccred_profile_get(ctx, name, "cache");
+		char life[32], until[32];
 		long left;
 
-		out_addf(&out, "%s\n", name);
-		if (names)
+		if (names) {
+			out_addf(&out, "%s\n", name);
 			continue;
-		left = ccred_cache_remaining(ctx, name);
+		}
+		out_addf(&out, "%s%s\n", i ? "\n" : "", name);
 		if (!cid || (!url && !iss)) {
 			out_adds(&out, "  (incomplete: needs client_id and token_url or issuer)\n");
 			continue;
 		}
 		out_addf(&out, "  endpoint:  %s%s\n", url ? url : iss, url ? "" : " (issuer)");
-		out_addf(&out, "  client_id: %s\n", cid);
+		profile_line(&out, "client_id:", cid);
+		profile_line(&out, "scope:", ccred_profile_get(ctx, name, "scope"));
+		profile_line(&out, "audience:", ccred_profile_get(ctx, name, "audience"));
+		profile_line(&out, "resource:", ccred_profile_get(ctx, name, "resource"));
+		profile_line(&out, "auth:", ccred_profile_get(ctx, name, "auth_method"));
 		for (size_t j = 0;; j++) {
 			const char *st = ccred_profile_list(ctx, name, "secret_store", j);
 			if (!st)
 				break;
-			out_addf(&out, "  %s %s\n", j ? "           " : "store:    ", st);
+			profile_line(&out, j ? "" : "store:", st);
 		}
 		for (size_t j = 0;; j++) {
 			const char *u = ccred_profile_list(ctx, name, "url", j);
 			if (!u)
 				break;
-			out_addf(&out, "  url:       %s\n", u);
+			profile_line(&out, "url:", u);
 		}
-		if (left >= 0)
-			out_addf(&out, "  token:     cached, %ld s left\n", left);
-		else
+		if (cache && strcmp(cache, "no") == 0) {
+			out_adds(&out, "  token:     not cached (cache = no)\n");
+		} else if ((left = ccred_cache_remaining(ctx, name)) >= 0) {
+			fmt_life(left, life);
+			fmt_rfc3339((long long)time(NULL) + left, until);
+			out_addf(&out, "  token:     cached, %s left (until %s)\n", life, until);
+		} else {
 			out_adds(&out, "  token:     none cached\n");
+		}
 	}
 	status = out_flush(&out);
 	ccred_close(ctx);

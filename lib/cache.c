@@ -10,6 +10,7 @@
  */
 #include "ccred-int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,7 +22,7 @@
 #include <unistd.h>
 
 #define ENTRY_MAGIC "ccred-cache 1"
-#define ENTRY_MAX (256 * 1024)
+#define ENTRY_MAX   (256 * 1024)
 
 void ccredi_cache_entry_clear(struct ccredi_cache_entry *e)
 {
@@ -98,69 +99,168 @@ static char *cache_dir_path(void)
 	return p;
 }
 
-static int dir_check(int fd, char *why, size_t whylen)
+enum dir_verdict { DIR_OK, DIR_BAD_MODE, DIR_FOREIGN };
+
+static enum dir_verdict dir_check(int fd, struct stat *st, char *why, size_t whylen)
 {
+	if (fstat(fd, st) < 0) {
+		snprintf(why, whylen, "cannot stat it: %s", strerror(errno));
+		return DIR_FOREIGN;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(why, whylen, "it is owned by uid %u, not by you", (unsigned)st->st_uid);
+		return DIR_FOREIGN;
+	}
+	if (st->st_mode & 077) {
+		snprintf(why, whylen, "it has mode %04o, not 0700",
+		         (unsigned)(st->st_mode & 07777));
+		return DIR_BAD_MODE;
+	}
+	return DIR_OK;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* Calls fn on each name in the directory dirfd (not "." and ".."). */
+static void each_name(int dirfd, void (*fn)(int dirfd, const char *name, void *arg), void *arg)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, ".."))
+			fn(dirfd, de->d_name, arg);
+	closedir(d);
+}
+
+/* Drops what a refused directory holds, never following a link.  With
+ * keep_locks, lock files of ours stay: another ccred may hold one now, and
+ * a lock file carries no data. */
+static void purge_one(int dirfd, const char *name, void *arg)
+{
+	bool keep_locks = *(bool *)arg;
 	struct stat st;
 
-	if (fstat(fd, &st) < 0) {
-		snprintf(why, whylen, "cannot stat the cache directory: %s", strerror(errno));
+	if (keep_locks && has_suffix(name, ".lock") &&
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid())
+		return;
+	unlinkat(dirfd, name, 0); /* a subdirectory is not ours to remove: EISDIR */
+}
+
+static void purge(int dirfd, bool keep_locks)
+{
+	each_name(dirfd, purge_one, &keep_locks);
+}
+
+/* Moves a refused cache directory out of the way so a fresh one can take
+ * its place: a symlink or other non-directory is unlinked (never followed),
+ * a directory renamed aside, emptied and removed when we may.  checked is
+ * what was refused (NULL when it could not be opened): when the name now
+ * points elsewhere, another ccred has replaced it already. */
+static int set_aside(struct ccred_ctx *ctx, const char *path, const struct stat *checked)
+{
+	char aside[PATH_MAX];
+	unsigned int rnd = 0;
+	struct stat now;
+	int fd;
+
+	if (lstat(path, &now) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (checked && (now.st_dev != checked->st_dev || now.st_ino != checked->st_ino))
+		return 0;
+	if (!S_ISDIR(now.st_mode))
+		return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+		rnd = (unsigned int)time(NULL);
+	if (snprintf(aside, sizeof(aside), "%s.refused.%ld.%08x", path, (long)getpid(), rnd) >=
+	    (int)sizeof(aside))
 		return -1;
+	if (rename(path, aside) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((fd = open(aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		purge(fd, false);
+		close(fd);
 	}
-	if (st.st_uid != geteuid()) {
-		snprintf(why, whylen, "the cache directory is owned by uid %u, not by you",
-		         (unsigned)st.st_uid);
-		return -1;
-	}
-	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0) {
-		snprintf(why, whylen, "the cache directory has mode %04o and cannot be fixed",
-		         (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
+	if (rmdir(aside) < 0)
+		ccredi_trace(ctx, 1, "cache: left the refused directory at %s (%s)", aside,
+		             strerror(errno));
 	return 0;
 }
 
-/* Moves a refused directory (a symlink, another user's) out of the way so a
- * fresh one can take its place; the refused one is never followed. */
-static int set_aside(const char *path)
+int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, size_t whylen)
 {
-	char aside[PATH_MAX];
+	bool repair = flags & CCREDI_CACHE_REPAIR;
+	char *path = cache_dir_path(), reason[256];
 	struct stat st;
-
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return unlink(path);
-	if (snprintf(aside, sizeof(aside), "%s.refused.%ld", path, (long)getpid()) >=
-	    (int)sizeof(aside))
-		return -1;
-	return rename(path, aside);
-}
-
-int ccredi_cache_dir_open(struct ccred_ctx *ctx, char *why, size_t whylen)
-{
-	char *path = cache_dir_path();
 	int fd = -1;
 
+	why[0] = '\0';
 	if (!path) {
 		snprintf(why, whylen, "neither XDG_RUNTIME_DIR nor HOME is set");
 		return -1;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (mkdir_p(path) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
-			snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+	/* Each round fixes one thing: a missing directory, a refused one. */
+	for (int round = 0; round < 4; round++) {
+		enum dir_verdict v = DIR_FOREIGN;
+
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT) {
+			if (!(flags & CCREDI_CACHE_CREATE)) {
+				snprintf(why, whylen, "%s does not exist", path);
+				break;
+			}
+			if (mkdir_p(path) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+				snprintf(why, whylen, "cannot create %s: %s", path,
+				         strerror(errno));
+				break;
+			}
+			continue;
+		}
+		if (fd < 0)
+			snprintf(reason, sizeof(reason), "it is not a directory of yours (%s)",
+			         strerror(errno));
+		else if ((v = dir_check(fd, &st, reason, sizeof(reason))) == DIR_OK)
+			break;
+		snprintf(why, whylen, "refusing %s: %s", path, reason);
+		if (!repair) {
+			ccredi_trace(ctx, 1, "cache: %s", why);
 			break;
 		}
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && dir_check(fd, why, whylen) == 0)
-			break;
-		if (fd < 0)
-			snprintf(why, whylen, "%s is not a directory of yours (%s)", path,
-			         strerror(errno));
-		else
-			close(fd);
-		fd = -1;
-		ccredi_trace(ctx, 1, "cache: refusing %s: %s; replacing it", path, why);
-		if (set_aside(path) < 0)
-			break;
+		if (v == DIR_BAD_MODE) {
+			/* Ours, but others could look in: whatever it holds is
+			 * dropped, and the directory made private again. */
+			ccredi_trace(ctx, 1, "cache: %s; dropping its entries and making it 0700",
+			             why);
+			purge(fd, true);
+			if (fchmod(fd, 0700) == 0)
+				break;
+			snprintf(why, whylen, "cannot make %s 0700: %s", path, strerror(errno));
+		} else {
+			ccredi_trace(ctx, 1, "cache: %s; replacing it", why);
+			if (set_aside(ctx, path, fd >= 0 ? &st : NULL) == 0) {
+				if (fd >= 0)
+					close(fd);
+				fd = -1;
+				continue;
+			}
+			snprintf(why, whylen, "cannot replace %s: %s", path, strerror(errno));
+		}
+		break;
 	}
+	if (fd < 0 && !*why)
+		snprintf(why, whylen, "%s keeps being replaced", path);
 	if (fd >= 0 && !ctx->cache_dir)
 		ctx->cache_dir = path;
 	else
@@ -359,16 +459,31 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* A writer killed between creating its temp file and renaming it leaves
+ * the file behind; the next writer removes those a minute old (a live
+ * writer holds its file for microseconds). */
+static void sweep_one(int dirfd, const char *name, void *arg)
+{
+	time_t now = *(time_t *)arg;
+	struct stat st;
+
+	if (name[0] == '.' && has_suffix(name, ".tmp") &&
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime < now - 60)
+		unlinkat(dirfd, name, 0);
+}
+
 int ccredi_cache_write(int dirfd, const char *stem, const char *key,
                        const struct ccredi_cache_entry *e, char *why, size_t whylen)
 {
 	struct ccredi_buf b = {0};
 	char tmp[80], name[48];
 	unsigned int rnd = 0;
+	time_t now = time(NULL);
 	int fd = -1, rc = -1;
 
+	each_name(dirfd, sweep_one, &now);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-		rnd = (unsigned int)time(NULL);
+		rnd = (unsigned int)now;
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%08x.tmp", stem, (long)getpid(), rnd);
 	snprintf(name, sizeof(name), "%s.tok", stem);
 	if (ccredi_buf_adds(&b, ENTRY_MAGIC "\nkey ") < 0 || key_hex(&b, key) < 0 ||
@@ -384,7 +499,11 @@ int ccredi_cache_write(int dirfd, const char *stem, const char *key,
 		snprintf(why, whylen, "cannot create a cache entry: %s", strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, b.p, b.len) < 0 || fdatasync(fd) < 0) {
+	/* No fsync: the rename alone gives readers the old entry or the new
+	 * one, whole, whenever a writer dies.  Only a machine crash can leave
+	 * a torn entry (and only outside the memory-backed XDG_RUNTIME_DIR);
+	 * the reader refuses it as truncated and fetches anew. */
+	if (write_all(fd, b.p, b.len) < 0) {
 		snprintf(why, whylen, "cannot write a cache entry: %s", strerror(errno));
 		goto out;
 	}
@@ -416,6 +535,17 @@ int ccredi_cache_remove(int dirfd, const char *stem)
 	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 		return -1;
 	return 0;
+}
+
+static void drop_entry(int dirfd, const char *name, void *arg)
+{
+	if (name[0] != '.' && has_suffix(name, ".tok"))
+		unlinkat(dirfd, name, 0);
+}
+
+void ccredi_cache_remove_all(int dirfd)
+{
+	each_name(dirfd, drop_entry, NULL);
 }
 
 char *ccredi_cache_dir_path(void)

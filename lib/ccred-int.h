@@ -204,22 +204,29 @@ struct ccredi_cache_entry {
 void ccredi_cache_entry_clear(struct ccredi_cache_entry *e);
 /* The cache key string of a profile, and its file stem (32 hex digits). */
 int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, char stem[33]);
-/* Opens (creating, 0700) the cache directory and checks it; -1 + why. */
-int ccredi_cache_dir_open(struct ccred_ctx *ctx, char *why, size_t whylen);
+/* Opens the cache directory and checks it (ours, 0700, not a link); -1 +
+ * why.  CREATE: make it when missing.  REPAIR: replace a refused one (a
+ * link, another user's) or, when ours with a wrong mode, drop its entries
+ * and make it 0700; without REPAIR nothing is changed. */
+#define CCREDI_CACHE_CREATE 0x1u
+#define CCREDI_CACHE_REPAIR 0x2u
+int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, size_t whylen);
 /* Reads an entry; 0 found, 1 absent/invalid (why says which). */
 int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccredi_cache_entry *e,
                       char *why, size_t whylen);
 int ccredi_cache_write(int dirfd, const char *stem, const char *key,
                        const struct ccredi_cache_entry *e, char *why, size_t whylen);
 int ccredi_cache_remove(int dirfd, const char *stem);
+/* Removes every entry in the directory (lock files stay). */
+void ccredi_cache_remove_all(int dirfd);
 /* Parse an entry's text (exposed for the unit tests and the fuzzer). */
 int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
                        char *why, size_t whylen);
 
 /* ------------------------------------------------------------ lock.c */
 /* Takes an exclusive flock on STEM.lock within timeout_ms; returns the fd
- * or -1 (errno ETIMEDOUT on timeout). */
-int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms);
+ * or -1 (errno ETIMEDOUT on timeout).  *waited: another process held it. */
+int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms, bool *waited);
 void ccredi_lock_release(int fd);
 
 /* ------------------------------------------------------------ stores.c */

@@ -391,8 +391,8 @@ static ccred_error check_cache(struct ccred_ctx *ctx, struct ccredi_buf *d)
 	}
 	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
 		ccredi_err(ctx, rc,
-		           "%s is %s, not a directory; remove it (ccred sets it aside and "
-		           "caches nothing until then)",
+		           "%s is %s, not a directory; remove it (ccred replaces it, never "
+		           "following it, on its next fetch)",
 		           path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
 		goto out;
 	}

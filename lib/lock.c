@@ -20,22 +20,44 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms)
+/* Opens STEM.lock, replacing one that is not a plain file of ours (a
+ * symlink is never followed; another user's file could be held forever). */
+static int lock_open(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = -1;
+
+	for (int round = 0; round < 2; round++) {
+		fd = openat(dirfd, name,
+		            O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		            0600);
+		if (fd < 0 && errno != ELOOP && errno != EACCES && errno != ENXIO)
+			return -1; /* nothing wrong with the file itself: keep it */
+		if (fd >= 0 && fstat(fd, &st) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (fd >= 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			break;
+	}
+	errno = EPERM;
+	return -1;
+}
+
+int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms, bool *waited)
 {
 	char name[48];
-	struct stat st;
 	long deadline = now_ms() + timeout_ms, pause_us = 1000;
 	int fd;
 
+	*waited = false;
 	snprintf(name, sizeof(name), "%s.lock", stem);
-	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0)
+	if ((fd = lock_open(dirfd, name)) < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
 	/* Polling with a growing pause keeps the wait bounded without signals. */
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -47,8 +69,9 @@ int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
+		*waited = true;
 		usleep((useconds_t)pause_us);
-		if (pause_us < 20000)
+		if (pause_us < 16000)
 			pause_us *= 2;
 	}
 	return fd;

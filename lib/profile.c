@@ -132,8 +132,10 @@ CCRED_API const char *ccred_profile_name(const struct ccred_ctx *ctx, size_t i)
 	return i < ctx->cfg.nprofiles ? ctx->cfg.profiles[i].name : NULL;
 }
 
-static const char *profile_value(const struct ccredi_profile *p, int k)
+static const char *profile_value(const struct ccred_ctx *ctx, const struct ccredi_profile *p, int k)
 {
+	const char *v;
+
 	switch (k) {
 	case K_TOKEN_URL: return p->token_url;
 	case K_ISSUER: return p->issuer;
@@ -146,7 +148,10 @@ static const char *profile_value(const struct ccredi_profile *p, int k)
 	case K_CA_PATH: return p->ca_path;
 	case K_PROXY: return p->proxy;
 	case K_USERNAME: return p->username;
-	default: return p->sec->val[k] && *p->sec->val[k] ? p->sec->val[k] : NULL;
+	default:
+		/* min_ttl, timeout, cache: as written, inherited from [defaults] */
+		v = p->sec->val[k] ? p->sec->val[k] : ctx->cfg.defaults.val[k];
+		return v && *v ? v : NULL;
 	}
 }
 
@@ -175,7 +180,7 @@ CCRED_API const char *ccred_profile_get(struct ccred_ctx *ctx, const char *profi
 
 	if (k < 0 || k >= K_NSCALAR || !resolve(ctx, profile, &p))
 		return NULL;
-	return profile_value(&p, k);
+	return profile_value(ctx, &p, k);
 }
 
 CCRED_API const char *ccred_profile_list(struct ccred_ctx *ctx, const char *profile,

@@ -176,23 +176,32 @@ static ccred_error token_from(struct ccred_ctx *ctx, char **value, const char *t
 	return CCRED_OK;
 }
 
+/* A hit: an entry with min_ttl left, or, when we had to wait for another
+ * process's fetch, the token it fetched after we asked (not_before): that
+ * is as fresh as a fetch of ours would be, so a crowd with a min_ttl above
+ * the token's lifetime still makes one request. */
 static bool try_cache(struct ccred_ctx *ctx, int dirfd, const char *stem, const char *key,
-                      struct ccred_token **tokp)
+                      time_t not_before, struct ccred_token **tokp)
 {
 	struct ccredi_cache_entry e;
 	char why[256];
-	bool hit = false;
+	time_t now;
+	bool hit = false, fresh;
 
 	if (ccredi_cache_read(dirfd, stem, key, &e, why, sizeof(why)) != 0) {
 		ccredi_trace(ctx, 1, "cache: miss (%s)", why);
 		return false;
 	}
-	if (!fresh_enough(ctx, &e)) {
+	now = time(NULL);
+	/* (Entries keep whole seconds: a second's slack.) */
+	fresh = not_before && e.obtained + 1 >= not_before && e.expires > now;
+	if (!fresh && !fresh_enough(ctx, &e)) {
 		ccredi_trace(ctx, 1, "cache: token has %lld s left, wants %ld s: refreshing",
-		             (long long)(e.expires - time(NULL)),
+		             (long long)(e.expires - now),
 		             effective_min_ttl(ctx, e.obtained, e.expires));
 	} else if (token_from(ctx, &e.token, e.token_type, e.scope, e.expires, tokp) == CCRED_OK) {
-		ccredi_trace(ctx, 1, "cache: hit, %lld s left", (long long)(e.expires - time(NULL)));
+		ccredi_trace(ctx, 1, "cache: hit, %lld s left%s", (long long)(e.expires - now),
+		             fresh ? " (fetched by another ccred while we waited)" : "");
 		hit = true;
 	}
 	ccredi_cache_entry_clear(&e);
@@ -246,6 +255,8 @@ CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile
 	struct ccredi_buf key = {0};
 	char stem[33], why[256];
 	int dirfd = -1, lockfd = -1;
+	time_t asked = time(NULL);
+	bool waited = false;
 	ccred_error rc;
 
 	*tokp = NULL;
@@ -257,14 +268,16 @@ CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile
 		rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (ctx->prof.cache && (dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+	if (ctx->prof.cache &&
+	    (dirfd = ccredi_cache_dir_open(ctx, CCREDI_CACHE_CREATE | CCREDI_CACHE_REPAIR, why,
+	                                   sizeof(why))) < 0)
 		ccredi_trace(ctx, 1, "cache: not used: %s", why);
 	if (dirfd >= 0) {
-		if (try_cache(ctx, dirfd, stem, key.p, tokp)) {
+		if (try_cache(ctx, dirfd, stem, key.p, 0, tokp)) {
 			rc = CCRED_OK;
 			goto out;
 		}
-		lockfd = ccredi_lock_take(dirfd, stem, ctx->prof.timeout * 1000);
+		lockfd = ccredi_lock_take(dirfd, stem, ctx->prof.timeout * 1000, &waited);
 		if (lockfd < 0 && errno == ETIMEDOUT) {
 			rc = ccredi_err(ctx, CCRED_E_TEMPFAIL,
 			                "waited %ld s for another ccred fetching the same token",
@@ -274,7 +287,7 @@ CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile
 		if (lockfd < 0)
 			ccredi_trace(ctx, 1, "cache: cannot lock (%s); fetching alone", strerror(errno));
 		/* Whoever held the lock may have fetched what we need. */
-		if (lockfd >= 0 && try_cache(ctx, dirfd, stem, key.p, tokp)) {
+		if (lockfd >= 0 && try_cache(ctx, dirfd, stem, key.p, waited ? asked : 0, tokp)) {
 			rc = CCRED_OK;
 			goto out;
 		}
@@ -318,7 +331,6 @@ CCRED_API void ccred_token_free(struct ccred_token *tok)
 	free(tok);
 }
 
-/* Runs fn on the cache entry of one resolved profile. */
 static int drop_one(struct ccred_ctx *ctx, int dirfd, const struct ccredi_profile *p)
 {
 	struct ccredi_buf key = {0};
@@ -333,6 +345,9 @@ static int drop_one(struct ccred_ctx *ctx, int dirfd, const struct ccredi_profil
 	return rc;
 }
 
+/* --all drops every entry in the cache, not only those of the profiles in
+ * today's config: entries of profiles since changed or removed, or kept by
+ * another config file, go too. */
 CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles)
 {
 	char why[256];
@@ -341,17 +356,15 @@ CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles)
 
 	if (!all_profiles && (rc = ccredi_need_profile(ctx)) != CCRED_OK)
 		return rc;
-	if ((dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
-		return CCRED_OK; /* no cache, nothing cached */
+	if ((dirfd = ccredi_cache_dir_open(ctx, CCREDI_CACHE_REPAIR, why, sizeof(why))) < 0) {
+		ccredi_trace(ctx, 1, "cache: %s: nothing cached", why);
+		return CCRED_OK;
+	}
 	if (!all_profiles) {
 		failed = drop_one(ctx, dirfd, &ctx->prof) < 0;
 	} else {
-		for (size_t i = 0; i < ctx->cfg.nprofiles; i++) {
-			struct ccredi_profile p;
-			if (ccredi_profile_resolve(&ctx->cfg, ctx->cfg.profiles[i].name, &p, why,
-			                           sizeof(why)) == CCRED_OK)
-				failed |= drop_one(ctx, dirfd, &p) < 0;
-		}
+		ccredi_cache_remove_all(dirfd);
+		ccredi_trace(ctx, 1, "cache: dropped every entry in %s", ctx->cache_dir);
 	}
 	close(dirfd);
 	if (failed)
@@ -372,7 +385,8 @@ CCRED_API long ccred_cache_remaining(struct ccred_ctx *ctx, const char *profile)
 	if (ccredi_profile_resolve(&ctx->cfg, profile, &p, why, sizeof(why)) != CCRED_OK ||
 	    ccredi_cache_key(&p, &key, stem) < 0)
 		goto out;
-	if ((dirfd = ccredi_cache_dir_open(ctx, why, sizeof(why))) < 0)
+	/* Only looks: a missing or refused directory is left as it is. */
+	if ((dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0)
 		goto out;
 	if (ccredi_cache_read(dirfd, stem, key.p, &e, why, sizeof(why)) == 0) {
 		left = (long)(e.expires - time(NULL));

@@ -12,7 +12,7 @@ PKGS="build-essential autoconf automake libtool autoconf-archive pkgconf
   bats bats-assert bats-support bats-file gnome-keyring dbus libsecret-tools
   nodejs curl openssl ca-certificates git valgrind clang libclang-rt-14-dev
   debhelper lintian rpm hyperfine jq procps mmdebstrap autopkgtest dpkg-repack
-  zsh fish"
+  zsh fish strace time"
 
 missing=$(dpkg-query -W -f '${db:Status-Abbrev} ${binary:Package}\n' $PKGS 2>/dev/null |
 	awk '$1 != "ii" {print $2}'; for p in $PKGS; do

@@ -1,0 +1,310 @@
+#!/bin/bash
+# ccred's token cache, measured side by side on this machine (issue 3):
+#
+#   1. a cache hit (`ccred token`) against the floor (a trivial dynamically
+#      linked C program), `secret-tool lookup`, git's contrib
+#      git-credential-libsecret `get`, and today's script approach
+#      (`secret-tool lookup` + a `curl` token request);
+#   2. a cold `ccred token` (cache dropped before each run) against that
+#      script;
+#   3. a crowd: 100 processes at once on an empty cache, the server's grant
+#      log counting token requests;
+#   4. the peak RSS of a hit against the floor.
+#
+# Real components only: it builds ccred into a temp prefix (or takes $CCRED,
+# with $CCRED_MODULE_DIR), starts the oidc-provider test server and a
+# headless gnome-keyring on a private D-Bus (tests/fixtures/session.sh),
+# keeps the client secret in that keyring, and times with
+# `hyperfine -N --warmup 20 --runs 200` (medians).  Leaves nothing running.
+#
+#   tests/bench/bench.sh [--runs N] [--rounds N] [--cold-rounds N]
+#                        [--crowd N] [--crowd-rounds N]
+#
+# Exits 1 when a target is missed: hit <= 1.5x the floor, cold <= 0.7x
+# lookup+curl (each the median of several rounds' ratios, see below), every
+# crowd exactly 1 request and 0 failures.  The machines here are noisy: only
+# ratios measured side by side mean anything.
+set -euo pipefail
+
+runs=200
+rounds=9
+cold_rounds=3
+crowd_n=100
+crowd_rounds=5
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--cold-rounds) cold_rounds=$2; shift 2 ;;
+	--crowd) crowd_n=$2; shift 2 ;;
+	--crowd-rounds) crowd_rounds=$2; shift 2 ;;
+	-h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+	*) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
+	esac
+done
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+gcl_src=/usr/share/doc/git/contrib/credential/libsecret
+for tool in hyperfine jq secret-tool curl gcc pkg-config node /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "bench.sh: needs $tool (tests/setup-debian.sh)" >&2; exit 69; }
+done
+[ -f "$gcl_src/git-credential-libsecret.c" ] || {
+	echo "bench.sh: $gcl_src/git-credential-libsecret.c is missing (Debian package git)" >&2
+	exit 69
+}
+
+work=$(mktemp -d /tmp/ccred-bench.XXXXXX)
+export CCRED_TEST_TMPDIR=$work
+export CCRED_TEST_NODE_MODULES=${CCRED_TEST_NODE_MODULES:-$top/tests/fixtures/node_modules}
+# shellcheck source=SCRIPTDIR/../fixtures/session.sh
+. "$top/tests/fixtures/session.sh"
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	ccred_test_server_stop OIDC 2>/dev/null || :
+	ccred_test_session_stop 2>/dev/null || :
+	rm -rf "$work"
+}
+trap cleanup EXIT
+say() { printf '\n== %s\n' "$*"; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.3f", s * 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+# ---------------------------------------------------------------- build
+say "build"
+if [ -n "${CCRED:-}" ]; then
+	echo "ccred: $CCRED (from \$CCRED)"
+	if [ "$(head -c 2 "$CCRED")" = '#!' ]; then
+		echo "warning: $CCRED is a script (libtool's wrapper?); its shell is timed too" >&2
+	fi
+else
+	mkdir -p "$work/build"
+	(
+		cd "$top" && { [ -x configure ] || autoreconf -fi >/dev/null 2>&1; }
+		cd "$work/build" && "$top/configure" -q --prefix="$work/prefix" >/dev/null &&
+			make -j"$(nproc)" >/dev/null 2>&1 && make install >/dev/null 2>&1
+	) || { echo "bench.sh: building ccred failed" >&2; exit 70; }
+	CCRED=$work/prefix/bin/ccred
+	echo "ccred: built and installed into $work/prefix (-O2, modules from its libdir)"
+fi
+gcc -O2 -o "$work/floor" "$top/tests/bench/floor.c"
+gcc -O2 -o "$work/floor-jsonc" "$top/tests/bench/floor.c" -Wl,--no-as-needed -ljson-c
+# The floor linked with the very libccred the command uses (it links json-c):
+# floor, floor-jsonc, floor-libccred and the hit split a hit's cost.
+libdir=$(ldd "$CCRED" 2>/dev/null | sed -n 's|.*libccred\.so\.[0-9]* => \(/.*\)/libccred\.so.*|\1|p')
+floor_lib=
+if [ -n "$libdir" ]; then
+	gcc -O2 -o "$work/floor-libccred" "$top/tests/bench/floor.c" -L"$libdir" \
+		-Wl,-rpath,"$libdir" -Wl,--no-as-needed -lccred && floor_lib="$work/floor-libccred"
+fi
+gcc -O2 -static -o "$work/stdin-from" "$top/tests/bench/stdin-from.c"
+# shellcheck disable=SC2046 # pkg-config's flags are words
+gcc -O2 -o "$work/git-credential-libsecret" "$gcl_src/git-credential-libsecret.c" \
+	$(pkg-config --cflags --libs libsecret-1 glib-2.0)
+echo "floor, floor linked with json-c${floor_lib:+ and with libccred}, git-credential-libsecret: built with gcc -O2"
+
+# ---------------------------------------------------------------- servers
+say "real servers: oidc-provider on loopback, gnome-keyring on a private bus"
+ccred_test_keyring_start "$work/session" ccred-bench-keyring-password
+unset CCRED_CONFIG CCRED_PROFILE
+export CCRED_SYSCONFDIR=$work/etc
+mkdir -p "$CCRED_SYSCONFDIR" "$XDG_CONFIG_HOME/ccred"
+ccred_test_server_start OIDC node "$top/tests/fixtures/oidc-server.mjs" --log "$work/grants.log"
+url=http://127.0.0.1:$OIDC_PORT/token
+cat >"$XDG_CONFIG_HOME/ccred/config" <<EOF
+[profile default]
+token_url = $url
+client_id = post-client
+scope = api:read
+secret_store = libsecret
+EOF
+printf 'post-secret-1\n' | "$CCRED" secret set
+printf 'protocol=https\nhost=git.example.test\nusername=post-client\npassword=post-secret-1\n\n' |
+	"$work/git-credential-libsecret" store
+printf 'protocol=https\nhost=git.example.test\n\n' >"$work/git-get.in"
+cat >"$work/lookup-curl.sh" <<EOF
+#!/bin/sh
+# Today's script approach: the secret from the keyring, a token from curl.
+secret=\$(secret-tool lookup client_id post-client token_url '$url') || exit 1
+printf 'grant_type=client_credentials&client_id=post-client&scope=api%%3Aread&client_secret=%s' "\$secret" |
+	curl -sS --fail -d @- '$url'
+EOF
+# Each contender must really work before it is timed.
+"$CCRED" token >/dev/null
+[ "$(secret-tool lookup client_id post-client token_url "$url")" = post-secret-1 ]
+"$work/stdin-from" "$work/git-get.in" "$work/git-credential-libsecret" get | grep -q '^password=post-secret-1$'
+sh "$work/lookup-curl.sh" | jq -e .access_token >/dev/null
+echo "token endpoint $url; secret in gnome-keyring; every contender checked"
+
+hf() {
+	local json=$1
+	shift
+	hyperfine -N --warmup 20 --runs "$runs" --style basic --export-json "$json" "$@" >"$json.log" 2>&1 || {
+		cat "$json.log" >&2
+		exit 70
+	}
+}
+median() { jq -r --arg c "$2" '.results[] | select(.command == $c) | .median' "$1"; }
+# Mean CPU time (user + system): less swayed than wall time by other jobs.
+cpu() { jq -r --arg c "$2" '.results[] | select(.command == $c) | .user + .system' "$1"; }
+
+# The machines here are shared: other jobs come and go while hyperfine runs
+# one command after the other.  So the comparisons that carry a target are
+# run in rounds, each a hyperfine run of the contenders side by side (the
+# order turned round every round), and the median of the rounds' ratios
+# decides; every round's medians are printed.
+row() { printf '%-44s %9s %9s\n' "$1" "$(ms "$2")" "$(ratio "$2" "$3")"; }
+median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ---------------------------------------------------------------- 1. hit
+"$CCRED" token >/dev/null
+c_floor="$work/floor"
+c_jsonc="$work/floor-jsonc"
+c_hit="$CCRED token"
+c_lookup="secret-tool lookup client_id post-client token_url $url"
+c_launch="$work/stdin-from $work/git-get.in $work/floor"
+c_gcl="$work/stdin-from $work/git-get.in $work/git-credential-libsecret get"
+c_script="sh $work/lookup-curl.sh"
+
+say "1a. cache hit vs today's tools ($runs runs each, after 20 warm-up runs)"
+hf "$work/tools.json" "$c_floor" "$c_hit" "$c_lookup" "$c_launch" "$c_gcl" "$c_script"
+t_floor=$(median "$work/tools.json" "$c_floor")
+t_hit=$(median "$work/tools.json" "$c_hit")
+lookup=$(median "$work/tools.json" "$c_lookup")
+launch=$(median "$work/tools.json" "$c_launch")
+gcl_raw=$(median "$work/tools.json" "$c_gcl")
+gcl=$(awk -v g="$gcl_raw" -v l="$launch" -v f="$t_floor" 'BEGIN { print g - (l - f) }')
+script=$(median "$work/tools.json" "$c_script")
+[ "$(grep -c '"event":"success"' "$work/grants.log")" -ge $((runs + 20)) ] || {
+	echo "bench.sh: the script did not reach the token endpoint each run" >&2
+	exit 70
+}
+printf '%-44s %9s %9s\n' "median of $runs runs" ms "x hit"
+row "ccred token, cache hit" "$t_hit" "$t_hit"
+row "floor (trivial C program, dynamic)" "$t_floor" "$t_hit"
+row "secret-tool lookup" "$lookup" "$t_hit"
+row "git-credential-libsecret get (*)" "$gcl" "$t_hit"
+row "secret-tool lookup + curl (sh script)" "$script" "$t_hit"
+echo "(*) fed through stdin-from, whose own cost ($(ms "$(awk -v l="$launch" -v f="$t_floor" 'BEGIN { print l - f }')") ms) is subtracted; raw $(ms "$gcl_raw") ms"
+
+say "1b. cache hit vs the floor: $rounds rounds of $runs runs each"
+hit_cmds=("$c_floor" "$c_jsonc")
+[ -z "$floor_lib" ] || hit_cmds+=("$floor_lib")
+hit_cmds+=("$c_hit")
+printf '%-6s %9s %9s %9s %9s %9s %9s\n' round "floor" "+json-c" "+libccred" "hit" "hit/floor" "cpu ratio"
+: >"$work/hit.ratios"
+: >"$work/hit.cpu"
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then
+		hf "$work/hit.$r.json" "${hit_cmds[@]}"
+	else
+		rev=()
+		for ((i = ${#hit_cmds[@]} - 1; i >= 0; i--)); do rev+=("${hit_cmds[$i]}"); done
+		hf "$work/hit.$r.json" "${rev[@]}"
+	fi
+	f=$(median "$work/hit.$r.json" "$c_floor")
+	h=$(median "$work/hit.$r.json" "$c_hit")
+	j=$(median "$work/hit.$r.json" "$c_jsonc")
+	l=$([ -z "$floor_lib" ] || median "$work/hit.$r.json" "$floor_lib")
+	ratio "$h" "$f" >>"$work/hit.ratios"
+	echo >>"$work/hit.ratios"
+	rc_=$(ratio "$(cpu "$work/hit.$r.json" "$c_hit")" "$(cpu "$work/hit.$r.json" "$c_floor")")
+	echo "$rc_" >>"$work/hit.cpu"
+	printf '%-6s %9s %9s %9s %9s %9s %9s\n' "$r" "$(ms "$f")" "$(ms "$j")" "${l:+$(ms "$l")}" \
+		"$(ms "$h")" "$(ratio "$h" "$f")" "$rc_"
+done
+r_hit=$(median_of <"$work/hit.ratios")
+echo "median of the rounds' ratios: hit = $r_hit x floor (wall), $(median_of <"$work/hit.cpu") x (cpu, user+sys)"
+
+# ---------------------------------------------------------------- 2. cold
+say "2. cold (cache dropped before each run) vs lookup+curl: $cold_rounds rounds of $runs runs each"
+c_cold="$CCRED token"
+printf '%-6s %12s %12s %9s\n' round "cold ms" "script ms" "ratio"
+: >"$work/cold.ratios"
+: >"$work/cold.ms"
+for r in $(seq "$cold_rounds"); do
+	if [ $((r % 2)) = 1 ]; then
+		hf "$work/cold.$r.json" --prepare "$CCRED logout" "$c_cold" --prepare "$CCRED logout" "$c_script"
+	else
+		hf "$work/cold.$r.json" --prepare "$CCRED logout" "$c_script" --prepare "$CCRED logout" "$c_cold"
+	fi
+	c=$(median "$work/cold.$r.json" "$c_cold")
+	s=$(median "$work/cold.$r.json" "$c_script")
+	echo "$c" >>"$work/cold.ms"
+	ratio "$c" "$s" >>"$work/cold.ratios"
+	echo >>"$work/cold.ratios"
+	printf '%-6s %12s %12s %9s\n' "$r" "$(ms "$c")" "$(ms "$s")" "$(ratio "$c" "$s")"
+done
+r_cold=$(median_of <"$work/cold.ratios")
+cold=$(median_of <"$work/cold.ms")
+echo "median of the rounds' ratios: cold = $r_cold x lookup+curl"
+
+# ---------------------------------------------------------------- 3. crowd
+say "3. crowd: $crowd_n processes at once on an empty cache, $crowd_rounds rounds"
+crowd_ok=1
+printf '%-8s %9s %9s %12s %12s\n' round requests failures "wall ms" "x cold call"
+for r in $(seq "$crowd_rounds"); do
+	"$CCRED" logout
+	d=$work/crowd.$r
+	mkdir "$d"
+	mkfifo "$d/go"
+	before=$(grep -c '"event":"success"' "$work/grants.log")
+	errors_before=$(grep -c '"event":"error"' "$work/grants.log" || :)
+	exec 7<>"$d/go"
+	pids=()
+	for i in $(seq "$crowd_n"); do
+		(
+			read -r _ <"$d/go"
+			exec "$CCRED" token >"$d/out.$i" 2>"$d/err.$i"
+		) &
+		pids+=($!)
+	done
+	sleep 1 # every process waits at the barrier
+	t0=$EPOCHREALTIME
+	for i in $(seq "$crowd_n"); do echo; done >&7
+	fail=0
+	for p in "${pids[@]}"; do wait "$p" || fail=$((fail + 1)); done
+	t1=$EPOCHREALTIME
+	exec 7>&-
+	requests=$(($(grep -c '"event":"success"' "$work/grants.log") - before))
+	errors=$(($(grep -c '"event":"error"' "$work/grants.log" || :) - errors_before))
+	fail=$((fail + errors))
+	distinct=$(cat "$d"/out.* | sort -u | wc -l)
+	[ "$distinct" -eq 1 ] || fail=$((fail + distinct - 1))
+	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+	printf '%-8s %9s %9s %12s %12s\n' "$r" "$requests" "$fail" "$(ms "$wall")" "$(ratio "$wall" "$cold")"
+	[ "$requests" -eq 1 ] && [ "$fail" -eq 0 ] || crowd_ok=0
+done
+
+# ---------------------------------------------------------------- 4. RSS
+say "4. peak RSS (/usr/bin/time -f %M, median of 21 runs)"
+"$CCRED" token >/dev/null
+rss() {
+	local i
+	for i in $(seq 21); do
+		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null
+		cat "$work/rss"
+	done | sort -n | sed -n 11p
+}
+rss_floor=$(rss "$work/floor")
+rss_hit=$(rss "$CCRED" token)
+printf '%-44s %9s %9s\n' "" KiB "x floor"
+printf '%-44s %9s %9s\n' "floor" "$rss_floor" 1.00
+printf '%-44s %9s %9s\n' "ccred token, cache hit" "$rss_hit" "$(ratio "$rss_hit" "$rss_floor")"
+
+# ---------------------------------------------------------------- targets
+say "targets"
+status=0
+target() {
+	if [ "$1" = ok ]; then
+		printf 'met     %s\n' "$2"
+	else
+		printf 'MISSED  %s\n' "$2"
+		status=1
+	fi
+}
+target "$(le "$r_hit" 1.5 && echo ok)" "hit <= 1.5x floor: $r_hit x (median of $rounds rounds)"
+target "$(le "$r_cold" 0.7 && echo ok)" "cold <= 0.7x lookup+curl: $r_cold x (median of $cold_rounds rounds)"
+target "$([ "$crowd_ok" = 1 ] && echo ok)" "crowd of $crowd_n: exactly 1 request, 0 failures, in each of $crowd_rounds rounds"
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(hyperfine --version)"
+exit "$status"
