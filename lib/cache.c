@@ -65,6 +65,14 @@ int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, cha
 	return 0;
 }
 
+void ccredi_cache_stem(const char *key, size_t len, char stem[33])
+{
+	uint64_t h1 = fnv1a(key, len, 0xcbf29ce484222325ULL);
+	uint64_t h2 = fnv1a(key, len, 0x84222325cbf29ce4ULL);
+
+	snprintf(stem, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+
 static int mkdir_p(char *path)
 {
 	for (char *s = path + 1; *s; s++) {

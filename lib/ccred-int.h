@@ -204,6 +204,8 @@ struct ccredi_cache_entry {
 void ccredi_cache_entry_clear(struct ccredi_cache_entry *e);
 /* The cache key string of a profile, and its file stem (32 hex digits). */
 int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, char stem[33]);
+/* The file stem of any key string (used for discovery entries). */
+void ccredi_cache_stem(const char *key, size_t len, char stem[33]);
 /* Opens the cache directory and checks it (ours, 0700, not a link); -1 +
  * why.  CREATE: make it when missing.  REPAIR: replace a refused one (a
  * link, another user's) or, when ours with a wrong mode, drop its entries

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_ATTEMPTS 4
@@ -60,11 +61,15 @@ static void resp_clear(struct ccredi_http_response *r)
 }
 
 /* One exchange with retries on transient failures, 5xx and 429, within
- * deadline (monotonic ms).  On CCRED_OK resp holds a final answer. */
+ * deadline (monotonic ms): at most MAX_ATTEMPTS requests, with exponential
+ * backoff and full jitter between them, or the server's Retry-After when it
+ * names one.  A retry that could not finish before the deadline is not
+ * started.  On CCRED_OK resp holds a final answer (any other status). */
 static ccred_error exchange(struct ccred_ctx *ctx, struct ccredi_http_request *req,
                             struct ccredi_http_response *resp, long deadline)
 {
 	char last[320] = "";
+	int tries = 0;
 
 	for (int attempt = 1;; attempt++) {
 		long left = deadline - now_ms(), wait_ms;
@@ -75,15 +80,16 @@ static ccred_error exchange(struct ccred_ctx *ctx, struct ccredi_http_request *r
 			break;
 		req->timeout_ms = left;
 		resp_clear(resp);
-		ccredi_trace(ctx, 1, "%s %s (attempt %d)", req->body ? "POST" : "GET", req->url,
-		             attempt);
+		ccredi_trace(ctx, 1, "%s %s (attempt %d, %ld ms left)", req->body ? "POST" : "GET",
+		             req->url, attempt, left);
 		r = ctx->http->perform(req, resp);
+		tries++;
 		if (r == CCREDI_HTTP_TLS)
 			return ccredi_err(ctx, CCRED_E_TEMPFAIL, "TLS verification failed for %s: %s",
 			                  req->url, resp->error);
 		if (r == CCREDI_HTTP_TOOBIG)
-			return ccredi_err(ctx, CCRED_E_PROTOCOL,
-			                  "%s answered more than 1 MiB; refusing it", req->url);
+			return ccredi_err(ctx, CCRED_E_PROTOCOL, "%s: %s; refusing it", req->url,
+			                  resp->error);
 		if (r == CCREDI_HTTP_FATAL)
 			return ccredi_err(ctx, CCRED_E_TEMPFAIL, "%s: %s", req->url, resp->error);
 		if (r == CCREDI_HTTP_OK && resp->status != 429 &&
@@ -105,14 +111,20 @@ static ccred_error exchange(struct ccred_ctx *ctx, struct ccredi_http_request *r
 		left = deadline - now_ms();
 		if (wait_ms >= left) {
 			snprintf(last + strlen(last), sizeof(last) - strlen(last),
-			         "; a retry would not fit in the timeout");
+			         "; the next try (in %ld ms) would not fit in the timeout", wait_ms);
 			break;
 		}
+		ccredi_trace(ctx, 1, "retrying in %ld ms%s", wait_ms,
+		             resp->retry_after >= 0 ? " (Retry-After)" : "");
 		usleep((useconds_t)wait_ms * 1000);
 	}
 	resp_clear(resp);
-	return ccredi_err(ctx, CCRED_E_TEMPFAIL, "%s",
-	                  *last ? last : "the timeout passed before the token endpoint answered");
+	if (!*last)
+		return ccredi_err(ctx, CCRED_E_TEMPFAIL,
+		                  "%s: the timeout (%ld s) passed before it answered", req->url,
+		                  ctx->prof.timeout);
+	return ccredi_err(ctx, CCRED_E_TEMPFAIL, "%s (gave up after %d attempt%s)", last, tries,
+	                  tries == 1 ? "" : "s");
 }
 
 static int add_param(struct ccredi_buf *b, const char *name, const char *value)
@@ -137,35 +149,154 @@ static void base_request(struct ccred_ctx *ctx, struct ccredi_http_request *req)
 	req->host = ctx;
 }
 
-/* issuer → token_endpoint, by OIDC discovery then RFC 8414. */
-static ccred_error discover(struct ccred_ctx *ctx, long deadline, char **token_url)
+/*
+ * Discovery results are cached beside the tokens, as entries of their own
+ * (key "disc-v1 ISSUER", the token_endpoint in the token field), for
+ * DISCOVERY_TTL seconds: a cold token fetch then costs one request, not
+ * three, and `ccred logout` of a profile (which drops its token) keeps
+ * them; `logout --all` empties the cache, these included.  An entry whose
+ * endpoint then fails is dropped, so the next call discovers anew.
+ */
+#define DISCOVERY_TTL 3600
+
+struct disco_cache {
+	struct ccredi_buf key;
+	char stem[33];
+	bool used; /* the endpoint came from the cache */
+};
+
+static int disco_cache_key(const char *iss, size_t ilen, struct disco_cache *dc)
 {
-	static const char *const wk[] = {"/.well-known/openid-configuration",
-	                                  "/.well-known/oauth-authorization-server"};
+	if (ccredi_buf_adds(&dc->key, "disc-v1\x1f") < 0 || ccredi_buf_add(&dc->key, iss, ilen) < 0 ||
+	    ccredi_buf_adds(&dc->key, "\x1f") < 0)
+		return -1;
+	ccredi_cache_stem(dc->key.p, dc->key.len, dc->stem);
+	return 0;
+}
+
+static char *disco_cache_get(struct ccred_ctx *ctx, struct disco_cache *dc)
+{
+	struct ccredi_cache_entry e = {0};
+	char why[256], *te = NULL;
+	int dirfd;
+
+	if (!ctx->prof.cache || (dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0)
+		return NULL;
+	if (ccredi_cache_read(dirfd, dc->stem, dc->key.p, &e, why, sizeof(why)) != 0) {
+		ccredi_trace(ctx, 1, "discovery cache: miss (%s)", why);
+	} else if (strcmp(e.token_type, "token_endpoint") != 0 || e.expires <= time(NULL) ||
+	           e.obtained > time(NULL) + 60) {
+		ccredi_trace(ctx, 1, "discovery cache: entry expired");
+	} else if ((te = strdup(e.token))) {
+		ccredi_trace(ctx, 1, "discovery cache: token endpoint %s, %lld s left", te,
+		             (long long)(e.expires - time(NULL)));
+		dc->used = true;
+	}
+	ccredi_cache_entry_clear(&e);
+	close(dirfd);
+	return te;
+}
+
+static void disco_cache_put(struct ccred_ctx *ctx, struct disco_cache *dc, const char *te)
+{
+	struct ccredi_cache_entry e = {
+		.token = (char *)te,
+		.token_type = (char *)"token_endpoint",
+		.obtained = time(NULL),
+	};
+	char why[256];
+	int dirfd;
+
+	if (!ctx->prof.cache ||
+	    (dirfd = ccredi_cache_dir_open(ctx, CCREDI_CACHE_CREATE, why, sizeof(why))) < 0)
+		return;
+	e.expires = e.obtained + DISCOVERY_TTL;
+	if (ccredi_cache_write(dirfd, dc->stem, dc->key.p, &e, why, sizeof(why)) < 0)
+		ccredi_trace(ctx, 1, "discovery cache: %s", why);
+	close(dirfd);
+}
+
+static void disco_cache_drop(struct ccred_ctx *ctx, struct disco_cache *dc)
+{
+	char why[256];
+	int dirfd;
+
+	if (!dc->used || (dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0)
+		return;
+	ccredi_trace(ctx, 1, "discovery cache: dropping the entry of %s", ctx->prof.issuer);
+	ccredi_cache_remove(dirfd, dc->stem);
+	close(dirfd);
+}
+
+/* The two well-known URLs of an issuer: OIDC Discovery appends its path to
+ * the issuer; RFC 8414 (section 3.1) inserts its own between the host and
+ * the issuer's path. */
+static int well_known_url(const char *iss, size_t ilen, int which, char *url, size_t urllen)
+{
+	const char *sep = strstr(iss, "://");
+	size_t host_end = ilen;
+	int n;
+
+	if (which == 0) {
+		n = snprintf(url, urllen, "%.*s/.well-known/openid-configuration", (int)ilen, iss);
+	} else {
+		if (sep && (size_t)(sep - iss) + 3 <= ilen) {
+			const char *slash = memchr(sep + 3, '/', ilen - (size_t)(sep + 3 - iss));
+			if (slash)
+				host_end = (size_t)(slash - iss);
+		}
+		n = snprintf(url, urllen, "%.*s/.well-known/oauth-authorization-server%.*s",
+		             (int)host_end, iss, (int)(ilen - host_end), iss + host_end);
+	}
+	return n < 0 || (size_t)n >= urllen ? -1 : 0;
+}
+
+static bool url_chars_ok(const char *u)
+{
+	for (; *u; u++)
+		if ((unsigned char)*u <= 0x20 || (unsigned char)*u >= 0x7f)
+			return false;
+	return true;
+}
+
+/* issuer → token_endpoint: the discovery cache, else OIDC discovery, then
+ * RFC 8414 when the first answers 404. */
+static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_cache *dc,
+                            char **token_url)
+{
 	const char *iss = ctx->prof.issuer;
 	size_t ilen = strlen(iss);
 	ccred_error rc = CCRED_E_PROTOCOL;
 
 	while (ilen > 0 && iss[ilen - 1] == '/')
 		ilen--;
-	for (size_t i = 0; i < 2; i++) {
+	if (disco_cache_key(iss, ilen, dc) < 0)
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	if ((*token_url = disco_cache_get(ctx, dc)))
+		return CCRED_OK;
+	for (int i = 0; i < 2; i++) {
 		struct ccredi_http_request req;
 		struct ccredi_http_response resp = {.retry_after = -1};
 		char url[4096], why[256], *got_iss = NULL, *te = NULL;
 		size_t glen;
 
+		if (well_known_url(iss, ilen, i, url, sizeof(url)) < 0)
+			return ccredi_err(ctx, CCRED_E_CONFIG, "issuer %s is too long", iss);
 		base_request(ctx, &req);
-		snprintf(url, sizeof(url), "%.*s%s", (int)ilen, iss, wk[i]);
 		req.url = url;
 		if ((rc = exchange(ctx, &req, &resp, deadline)) != CCRED_OK)
 			return rc;
 		if (resp.status == 404 && i == 0) {
+			ccredi_trace(ctx, 1, "%s: HTTP 404; trying RFC 8414", url);
 			resp_clear(&resp);
 			continue;
 		}
 		if (resp.status != 200) {
-			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovery: HTTP %ld from %s",
-			                resp.status, url);
+			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovery: HTTP %ld from %s%s",
+			                resp.status, url,
+			                i == 1 && resp.status == 404
+			                    ? " (and from its OpenID configuration)"
+			                    : "");
 			resp_clear(&resp);
 			return rc;
 		}
@@ -179,11 +310,16 @@ static ccred_error discover(struct ccred_ctx *ctx, long deadline, char **token_u
 			glen--;
 		if (glen != ilen || strncmp(got_iss, iss, ilen) != 0) {
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
-			                "discovery at %s names issuer %s, not %s", url, got_iss, iss);
+			                "discovery at %s names issuer %s, not %.*s; refusing it", url,
+			                got_iss, (int)ilen, iss);
+		} else if (!url_chars_ok(te)) {
+			rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
+			                "discovery at %s: token_endpoint is not a URL", url);
 		} else if (!ccredi_url_secure_enough(te, why, sizeof(why))) {
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovered token_endpoint: %s", why);
 		} else {
 			ccredi_trace(ctx, 1, "discovered token endpoint %s", te);
+			disco_cache_put(ctx, dc, te);
 			*token_url = te;
 			te = NULL;
 			rc = CCRED_OK;
@@ -232,6 +368,7 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	struct ccredi_buf body = {0}, user = {0}, pass = {0};
 	bool basic = strcmp(p->auth_method, "client_secret_basic") == 0;
 	long deadline = now_ms() + p->timeout * 1000;
+	struct disco_cache dc = {0};
 	char *discovered = NULL, why[256];
 	const char *url = p->token_url;
 	ccred_error rc;
@@ -241,7 +378,7 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	if ((rc = ccredi_http_load(ctx)) != CCRED_OK)
 		return rc;
 	if (!url) {
-		if ((rc = discover(ctx, deadline, &discovered)) != CCRED_OK)
+		if ((rc = discover(ctx, deadline, &dc, &discovered)) != CCRED_OK)
 			goto out;
 		url = discovered;
 	}
@@ -288,6 +425,10 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 nomem:
 	rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
 out:
+	/* A cached endpoint that failed may have moved: discover it next time. */
+	if (rc != CCRED_OK && rc != CCRED_E_REJECTED && dc.used)
+		disco_cache_drop(ctx, &dc);
+	ccredi_buf_clear(&dc.key);
 	resp_clear(&resp);
 	ccredi_buf_clear(&body);
 	ccredi_buf_clear(&user);

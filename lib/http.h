@@ -14,12 +14,13 @@
 
 #define CCREDI_HTTP_ABI 1
 #define CCREDI_HTTP_BODY_MAX (1024 * 1024)
+#define CCREDI_HTTP_HEADERS_MAX (64 * 1024)
 
 enum ccredi_http_result {
 	CCREDI_HTTP_OK = 0,        /* an HTTP answer arrived (any status) */
 	CCREDI_HTTP_TRANSIENT = 1, /* connect/DNS/timeout/reset: worth a retry */
 	CCREDI_HTTP_TLS = 2,       /* TLS verification failed: not retried */
-	CCREDI_HTTP_TOOBIG = 3,    /* body over CCREDI_HTTP_BODY_MAX */
+	CCREDI_HTTP_TOOBIG = 3,    /* body or headers over their maximum */
 	CCREDI_HTTP_FATAL = 4,     /* anything else (bad URL, out of memory) */
 };
 

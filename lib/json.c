@@ -151,7 +151,14 @@ ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tok
 			}
 			n = l;
 		} else if (json_object_is_type(v, json_type_double)) {
-			n = (int64_t)json_object_get_double(v);
+			double d = json_object_get_double(v);
+			/* Range first: casting an out-of-range double is undefined
+			 * (found by fuzzing: 5.e83782 is infinity). */
+			if (!(d >= 0 && d <= INT32_MAX)) {
+				snprintf(why, whylen, "expires_in is out of range");
+				goto out;
+			}
+			n = (int64_t)d;
 		} else {
 			snprintf(why, whylen, "expires_in is not a number");
 			goto out;

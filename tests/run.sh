@@ -1,7 +1,15 @@
 #!/bin/sh
 # Builds ccred in _build/ and runs the whole test suite: C unit tests and
 # the bats end-to-end tests against a real oidc-provider and gnome-keyring.
-# Run tests/setup-debian.sh once first.
+# Then, in clearly separated stages: the same suite in an ASan+UBSan build,
+# the end-to-end tests with ccred under valgrind memcheck, each fuzzer for a
+# bounded time, and the packages built and used in a clean Debian 12 root
+# (tests/packaging.sh).  Run tests/setup-debian.sh once first.
+#
+#   CCRED_TEST_STAGES   which stages run after the plain check (default:
+#                       "asan valgrind fuzz packaging"; empty for the plain
+#                       check only)
+#   CCRED_FUZZ_SECONDS  seconds per fuzz harness (default 30)
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -27,28 +35,7 @@ if [ "$status" != 0 ]; then
 		tail -n 60 "${f%.trs}.log"
 	done
 fi
-
-# ---------------------------------------------------------------- packaging
-# The .debs and .rpms from make dist, make distcheck, and the .debs installed
-# into a clean Debian 12 root and used there (tests/packaging.sh: root, the
-# network to Debian's mirrors, about 8 minutes).  CCRED_SKIP_PACKAGING=1
-# skips it; without root it is skipped too.
+echo "check: $pass passed, $fail failed, $skip skipped"
 cd "$top"
-if [ -n "${CCRED_SKIP_PACKAGING:-}" ] || [ "$(id -u)" != 0 ]; then
-	echo "packaging stage skipped (CCRED_SKIP_PACKAGING is set, or not root)"
-else
-	rm -f _build/packaging.status
-	{ sh tests/packaging.sh 2>&1 || echo "$?" >_build/packaging.status; } | tee _build/packaging.log
-	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' _build/packaging.log | tail -n 1)
-	# No closing line: it ended early, which counts as one failure.
-	[ -n "$counts" ] || counts="0 passed, 1 failed, 0 skipped"
-	pass=$((pass + ${counts%% passed*}))
-	counts=${counts#* passed, }
-	fail=$((fail + ${counts%% failed*}))
-	counts=${counts#* failed, }
-	skip=$((skip + ${counts%% skipped*}))
-	[ ! -f _build/packaging.status ] || status=1
-fi
+. "$top/tests/stages.sh"
 
-echo "$pass passed, $fail failed, $skip skipped"
-exit "$status"

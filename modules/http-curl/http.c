@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +25,78 @@ static void wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
+/*
+ * libcurl copies what it sends (the form with the client secret goes into
+ * its request buffer; a Basic password is copied, joined and base64-encoded)
+ * and frees those copies unwiped.  Its allocator hooks let every block it
+ * frees be wiped first, so no copy of the secret outlives the request in
+ * freed heap.  They take effect only when this module is the first to
+ * initialise libcurl in the process (a host program that did so itself
+ * keeps its own allocator).
+ */
+static void wipe_free(void *p)
+{
+	if (p) {
+		wipe(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+static void *wipe_realloc(void *p, size_t n)
+{
+	size_t old;
+	void *np;
+
+	if (!p)
+		return malloc(n);
+	if (!n) {
+		wipe_free(p);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if (!(np = malloc(n)))
+		return NULL;
+	memcpy(np, p, old < n ? old : n);
+	wipe_free(p);
+	return np;
+}
+
+static void *plain_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static char *plain_strdup(const char *s)
+{
+	return strdup(s);
+}
+
+static void *plain_calloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+/*
+ * Bytes of the request may also linger in the stack frames libcurl used
+ * below us (a Basic header among them, base64 being no protection): once
+ * the transfer is over, that much stack is overwritten.  (Lazy symbol
+ * binding spilled vector registers holding request bytes onto the stack;
+ * everything is linked with -z now, which stops that.)
+ */
+#define SCRUB_STACK (16 * 1024)
+static __attribute__((noinline)) void scrub_stack(void)
+{
+	unsigned char buf[SCRUB_STACK];
+
+	wipe(buf, sizeof(buf));
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+}
+
 struct sink {
 	char *p;
 	size_t len, cap;
-	bool too_big;
+	size_t header_bytes; /* all header lines of all responses so far */
+	bool too_big, headers_too_big;
 	struct ccredi_http_response *resp;
 };
 
@@ -87,6 +156,12 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 	size_t n = size * nitems, vlen;
 	char line[512];
 
+	/* libcurl bounds one header line; we bound them all together. */
+	s->header_bytes += n;
+	if (s->header_bytes > CCREDI_HTTP_HEADERS_MAX) {
+		s->headers_too_big = true;
+		return 0; /* aborts the transfer */
+	}
 	if (n >= sizeof(line))
 		return n; /* no header we read is this long */
 	memcpy(line, data, n);
@@ -169,7 +244,8 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	resp->retry_after = -1;
 	resp->error[0] = '\0';
 	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, plain_malloc, wipe_free, wipe_realloc,
+		                         plain_strdup, plain_calloc) != CURLE_OK) {
 			snprintf(resp->error, sizeof(resp->error), "libcurl cannot initialise");
 			return CCREDI_HTTP_FATAL;
 		}
@@ -188,9 +264,12 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
-	/* A server that trickles bytes is cut off well before the timeout. */
+	/* A server that trickles bytes (under 10 B/s) is cut off after a third
+	 * of the time left, 5 s at least, so a retry still fits; a slow but
+	 * honest server still gets most of the timeout. */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 10L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 5L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+	                 req->timeout_ms / 3000 > 5 ? req->timeout_ms / 3000 : 5L);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CCREDI_HTTP_BODY_MAX);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ccred/" PACKAGE_VERSION);
@@ -225,9 +304,13 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 
 	c = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (sink.too_big || c == CURLE_FILESIZE_EXCEEDED) {
+	if (sink.headers_too_big) {
 		rc = CCREDI_HTTP_TOOBIG;
-		snprintf(resp->error, sizeof(resp->error), "response larger than 1 MiB");
+		snprintf(resp->error, sizeof(resp->error), "response headers larger than %d KiB",
+		         CCREDI_HTTP_HEADERS_MAX / 1024);
+	} else if (sink.too_big || c == CURLE_FILESIZE_EXCEEDED) {
+		rc = CCREDI_HTTP_TOOBIG;
+		snprintf(resp->error, sizeof(resp->error), "response body larger than 1 MiB");
 	} else if (c != CURLE_OK) {
 		rc = classify(c);
 		snprintf(resp->error, sizeof(resp->error), "%s", *errbuf ? errbuf : curl_easy_strerror(c));
@@ -256,6 +339,7 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	curl_easy_setopt(h, CURLOPT_PASSWORD, "");
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
+	scrub_stack();
 	return rc;
 }
 

@@ -116,7 +116,10 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 strace_ccred() {
 	local f=$1
 	shift
-	strace -f -qq -o "$f.raw" -e trace=execve,openat,open,socket,connect "$CCRED" "$@" || return
+	# LeakSanitizer cannot run under ptrace (the ASan stage of run.sh).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -o "$f.raw" -e trace=execve,openat,open,socket,connect "$CCRED" "$@" ||
+		return
 	local from
 	from=$(grep -n 'execve("[^"]*ccred", .* = 0$' "$f.raw" | tail -n 1 | cut -d: -f1)
 	[ -n "$from" ] && tail -n +"$from" "$f.raw" >"$f"

@@ -165,3 +165,23 @@ ccred_test_teardown() {
 	_CCRED_TEST_SERVERS=
 	ccred_test_session_stop
 }
+
+# ---------------------------------------------------------------- proxy
+#   proxy_start                forward proxy (tests/fixtures/proxy-server.mjs);
+#                              exports PROXY_URL (http://127.0.0.1:PORT),
+#                              PROXY_LOG, PROXY_PORT, PROXY_PID
+#   proxy_requests             number of requests the proxy has seen
+proxy_start() {
+	local tmp
+	tmp=$(_ccred_tmp)
+	PROXY_LOG=$tmp/proxy-requests.log
+	: >"$PROXY_LOG"
+	ccred_test_server_start PROXY node "$CCRED_TEST_FIXTURES/proxy-server.mjs" --log "$PROXY_LOG" || return 1
+	_CCRED_TEST_SERVERS="${_CCRED_TEST_SERVERS:-} PROXY"
+	PROXY_URL=http://127.0.0.1:$PROXY_PORT
+	export PROXY_URL PROXY_LOG
+}
+
+proxy_requests() {
+	wc -l <"$PROXY_LOG" | tr -d ' '
+}

@@ -699,7 +699,9 @@ trace_opens() {
 	local f=$1
 	shift
 	if strace -f -o /dev/null true 2>/dev/null; then
-		strace -f -e trace=execve,openat,open,connect -o "$f" "$@"
+		# LeakSanitizer cannot run under ptrace (the ASan stage of run.sh).
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+			strace -f -e trace=execve,openat,open,connect -o "$f" "$@"
 	else
 		LD_DEBUG=files LD_DEBUG_OUTPUT=$f.ld "$@" && cat "$f".ld.* >"$f"
 	fi

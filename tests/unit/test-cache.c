@@ -49,6 +49,7 @@ static void test_key(void)
 		CHECK(strcmp(k.p, k0.p) != 0);
 		ccredi_buf_clear(&k);
 	}
+	ccredi_buf_clear(&k0);
 	/* An empty scope and no scope are the same request. */
 	v[0] = base;
 	v[0].scope = NULL;

@@ -76,6 +76,9 @@ static void test_garbage(void)
 		"{\"access_token\":\"t\",\"expires_in\":-5}",
 		"{\"access_token\":\"t\",\"expires_in\":true}",
 		"{\"access_token\":\"t\",\"expires_in\":\"5 minutes\"}",
+		/* found by fuzzing: a double too large for any integer */
+		"{\"access_token\":\"t\",\"expires_in\":5.e83782}",
+		"{\"access_token\":\"t\",\"expires_in\":-1e300}",
 		"{\"access_token\":\"t\",\"token_type\":7}",
 		"{\"access_token\":\"\xff\xfe\"}",
 		"{'access_token':'t'}",

@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# Proxies: a profile's `proxy` is used for the token endpoint; without one
+# the usual http_proxy / https_proxy / no_proxy variables apply (libcurl
+# reads them; nothing in ccred turns them off).  The proxy is a loopback
+# fixture that logs each request; the token comes from the real
+# oidc-provider through it.
+
+setup() {
+	load common
+	load hardening
+	hx_home
+	HX_POST=$(hx_secret_file post post-secret-1)
+}
+
+teardown() {
+	ccred_test_teardown
+}
+
+@test "profile proxy: the token request goes through it" {
+	oidc_start
+	proxy_start
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="file $HX_POST" proxy="$PROXY_URL"
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(oidc_grants post-client)" 1
+	run jq -r '[.method, .target] | @tsv' "$PROXY_LOG"
+	assert_output "$(printf 'POST\t%s' "$OIDC_TOKEN_URL")"
+}
+
+@test "profile proxy over https: a CONNECT tunnel, TLS still verified end to end" {
+	oidc_start --https
+	proxy_start
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="file $HX_POST" proxy="$PROXY_URL" ca_file="$OIDC_CA"
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(oidc_grants post-client)" 1
+	run jq -r '[.method, .target] | @tsv' "$PROXY_LOG"
+	assert_output "$(printf 'CONNECT\t127.0.0.1:%s' "$OIDC_PORT")"
+	# Without the CA the tunnel changes nothing: verification fails.
+	ccred_test_certs
+	sed -i "s|^ca_file = .*|ca_file = $CCRED_TEST_CERTS/other-ca.pem|" "$HX_CONFIG"
+	hx_run -p o logout
+	hx_run -p o token
+	hx_assert_failure 75
+	[[ $HX_ERR == *"TLS verification failed"* ]]
+}
+
+@test "http_proxy from the environment when the profile names none" {
+	oidc_start
+	proxy_start
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $HX_POST"
+	http_proxy=$PROXY_URL hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(proxy_requests)" 1
+	assert_equal "$(oidc_grants post-client)" 1
+}
+
+@test "https_proxy from the environment, and no_proxy skips it" {
+	oidc_start --https
+	proxy_start
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="file $HX_POST" ca_file="$OIDC_CA" cache=no
+	https_proxy=$PROXY_URL hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(proxy_requests)" 1
+	https_proxy=$PROXY_URL no_proxy=127.0.0.1 hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(proxy_requests)" 1
+	assert_equal "$(oidc_grants post-client)" 2
+}
+
+@test "the profile's proxy wins over the environment's" {
+	oidc_start
+	proxy_start
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="file $HX_POST" proxy="$PROXY_URL"
+	# A proxy on a closed port: used, it would fail the request.
+	http_proxy=http://127.0.0.1:9 hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(proxy_requests)" 1
+}
+
+@test "a dead proxy: 75 within the timeout, naming the proxy" {
+	oidc_start
+	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="file $HX_POST" proxy=http://127.0.0.1:9 timeout=3
+	hx_run -p o token
+	hx_assert_failure 75
+	hx_assert_within 3
+	[[ $HX_ERR == *"127.0.0.1 port 9"* ]]
+	assert_equal "$(oidc_grants)" 0
+}
