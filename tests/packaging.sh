@@ -21,6 +21,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 export CCRED_TEST_NODE_MODULES
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ccred-packaging.XXXXXX")
+# Searchable by others: security.bats runs distcheck's ccred as nobody.
+chmod 755 "$work"
 # Every mount made here lives in a private mount namespace that is gone by
 # now, so removing the root removes only files.
 trap 'rm -rf "$work"' EXIT
@@ -69,7 +71,16 @@ status=0
 (cd "$work/distcheck" && "$top/configure" -q && make -j"$jobs" distcheck) \
 	>"$out/logs/distcheck.log" 2>&1 || status=$?
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$out/logs/distcheck.log" || :
-[ "$status" = 0 ] || tail -n 60 "$out/logs/distcheck.log"
+if [ "$status" != 0 ]; then
+	tail -n 30 "$out/logs/distcheck.log"
+	# distcheck leaves its build behind when it fails: the failed tests' logs.
+	grep -E '^(FAIL|ERROR):' "$out/logs/distcheck.log" || :
+	for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' \
+		$(find "$work/distcheck" -name '*.trs' 2>/dev/null) /dev/null); do
+		echo "==== distcheck: ${f%.trs}.log"
+		tail -n 60 "${f%.trs}.log"
+	done
+fi
 result "$status" "make distcheck"
 
 stage "mmdebstrap: a minimal Debian 12 root"
