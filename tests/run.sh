@@ -2,11 +2,13 @@
 # Builds ccred in _build/ and runs the whole test suite: C unit tests and
 # the bats end-to-end tests against a real oidc-provider and gnome-keyring.
 # Then, in clearly separated stages: the same suite in an ASan+UBSan build,
-# the end-to-end tests with ccred under valgrind memcheck, and each fuzzer
-# for a bounded time.  Run tests/setup-debian.sh once first.
+# the end-to-end tests with ccred under valgrind memcheck, each fuzzer for a
+# bounded time, and the packages built and used in a clean Debian 12 root
+# (tests/packaging.sh).  Run tests/setup-debian.sh once first.
 #
 #   CCRED_TEST_STAGES   which stages run after the plain check (default:
-#                       "asan valgrind fuzz"; empty for the plain check only)
+#                       "asan valgrind fuzz packaging"; empty for the plain
+#                       check only)
 #   CCRED_FUZZ_SECONDS  seconds per fuzz harness (default 30)
 set -eu
 cd "$(dirname "$0")/.."

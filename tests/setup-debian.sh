@@ -11,7 +11,7 @@ PKGS="build-essential autoconf automake libtool autoconf-archive pkgconf
   libcurl4-openssl-dev libjson-c-dev libsecret-1-dev
   bats bats-assert bats-support bats-file gnome-keyring dbus libsecret-tools
   nodejs curl openssl ca-certificates git valgrind clang libclang-rt-14-dev
-  debhelper lintian rpm hyperfine jq procps gdb
+  debhelper lintian rpm hyperfine jq procps gdb mmdebstrap autopkgtest dpkg-repack
   zsh fish strace time"
 
 missing=$(dpkg-query -W -f '${db:Status-Abbrev} ${binary:Package}\n' $PKGS 2>/dev/null |

@@ -4,7 +4,7 @@
 # Each stage prints "STAGE: N passed, N failed[, N skipped] (S s)"; the last
 # line is the total over every stage.
 
-stages=${CCRED_TEST_STAGES-asan valgrind fuzz}
+stages=${CCRED_TEST_STAGES-asan valgrind fuzz packaging}
 want() { case " $stages " in *" $1 "*) return 0 ;; esac; return 1; }
 now() { date +%s; }
 # trs_count DIR RESULT-REGEX: how many automake results match.
@@ -119,6 +119,31 @@ if want fuzz; then
 	fi
 	echo "fuzz: $p passed, $f failed ($(($(now) - t0)) s)"
 	pass=$((pass + p)) fail=$((fail + f))
+fi
+
+# ---------------------------------------------------------------- packaging
+# The .debs and .rpms built from make dist (packaging/build.sh, lintian),
+# make distcheck, and the .debs installed into a clean Debian 12 root made
+# with mmdebstrap and used there, autopkgtest included (tests/packaging.sh;
+# root and Debian's mirrors; 7-9 minutes).  Skipped without root.
+if want packaging; then
+	t0=$(now)
+	if [ "$(id -u)" != 0 ]; then
+		echo "packaging: skipped (tests/packaging.sh needs root)"
+	else
+		rm -f "$top/_build/packaging.status"
+		{ sh "$top/tests/packaging.sh" 2>&1 || echo "$?" >"$top/_build/packaging.status"; } |
+			tee "$top/_build/packaging.log"
+		c=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$top/_build/packaging.log" | tail -n 1)
+		# No closing line: it ended early, which counts as one failure.
+		[ -n "$c" ] || c="0 passed, 1 failed, 0 skipped"
+		p=${c%% passed*} c=${c#* passed, }
+		f=${c%% failed*} c=${c#* failed, }
+		k=${c%% skipped*}
+		[ ! -f "$top/_build/packaging.status" ] || status=1
+		echo "packaging: $p passed, $f failed, $k skipped ($(($(now) - t0)) s)"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
+	fi
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"
