@@ -164,7 +164,7 @@ static void test_long_line_and_nul(void)
 	int n = snprintf(text, 5000, "[profile a]\ntoken_url=https://h/t\nclient_id=c\n"
 	                             "secret_store = command printf %%s ");
 	memset(text + n, 'x', 4000);
-	strcpy(text + n + 4000, "\n");
+	memcpy(text + n + 4000, "\n", 2);
 	CHECK_INT(parse(&cfg, text, err, sizeof(err)), CCRED_OK);
 	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
 	CHECK_INT(strlen(p.stores->v[0]), strlen("command printf %s ") + 4000);
