@@ -385,7 +385,11 @@ clean_env_run() {
 		"$CCRED_PACKAGES"/debian/libccred0_*.deb "$CCRED_PACKAGES"/debian/libccred-dev_*.deb \
 		"$BATS_FILE_TMPDIR"/node-deb/nodejs_*.deb
 	printf '%s\n' "$output" >"$CCRED_PACKAGES/logs/autopkgtest.log"
-	[ "$status" -eq 0 ] || printf '%s\n' "$output" | tail -n 80 >&2
+	if [ "$status" -ne 0 ]; then
+		# The failing bats tests with their diagnostics, then the summary.
+		printf '%s\n' "$output" | grep -A 30 -E '^not ok ' | head -n 300 >&2
+		printf '%s\n' "$output" | tail -n 40 >&2
+	fi
 	assert_success
 	assert_line --regexp '^e2e +PASS'
 	assert_line --regexp '^build-c +PASS'
