@@ -17,6 +17,7 @@
 #include <ccred/store.h>
 
 #include "http.h"
+#include "jsonmod.h"
 
 #define CCREDI_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -140,27 +141,11 @@ int ccredi_url_match(const struct ccredi_url *pattern, const struct ccredi_url *
 /* For a token endpoint: https, or http on a loopback literal. */
 bool ccredi_url_secure_enough(const char *url, char *why, size_t whylen);
 
-/* ------------------------------------------------------------ json.c */
-struct ccredi_tokresp {
-	char *access_token; /* secret: ccredi_free_secret_str */
-	char *token_type;   /* as given, or NULL */
-	char *scope;        /* or NULL */
-	long expires_in;    /* -1 when absent */
-	char *error, *error_description, *error_uri;
-};
-/* Parses a token endpoint body strictly.  Returns CCRED_OK when access_token
- * is a string; CCRED_E_REJECTED when an OAuth2 error object; CCRED_E_PROTOCOL
- * otherwise, with why filled. */
-ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tokresp *out,
-                                 char *why, size_t whylen);
-void ccredi_tokresp_clear(struct ccredi_tokresp *r);
-/* `exp` claim of a JWT, or -1. */
-long long ccredi_jwt_exp(const char *token);
-/* JSON string literal of s (with quotes) appended to b. */
-int ccredi_json_quote(struct ccredi_buf *b, const char *s);
-/* token_endpoint (and issuer) from a discovery document. */
-ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
-                                   char **token_endpoint, char *why, size_t whylen);
+/* ------------------------------------------------------------ json */
+/* The parsers (struct ccredi_tokresp, ccredi_tokresp_parse, ccredi_jwt_exp,
+ * ccredi_discovery_parse, ccredi_kube_exec_parse) are in jsonmod.h: json.c
+ * in the JSON module, reached through jsonload.c. */
+void ccredi_tokresp_clear(struct ccredi_tokresp *r); /* fetch.c */
 
 /* ------------------------------------------------------------ the context */
 struct ccredi_store_inst {
@@ -257,5 +242,9 @@ const char *ccredi_set_str(char **slot, const char *s);
 ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccredi_tokresp *resp,
                          time_t *started);
 ccred_error ccredi_http_load(struct ccred_ctx *ctx);
+
+/* ------------------------------------------------------------ jsonload.c */
+/* Loads the JSON module now (once per process), or says why it cannot. */
+ccred_error ccredi_json_load(struct ccred_ctx *ctx);
 
 #endif

@@ -46,6 +46,18 @@ ccred_error ccredi_http_load(struct ccred_ctx *ctx)
 	return CCRED_OK;
 }
 
+void ccredi_tokresp_clear(struct ccredi_tokresp *r)
+{
+	ccredi_free_secret_str(r->access_token);
+	free(r->token_type);
+	free(r->scope);
+	free(r->error);
+	free(r->error_description);
+	free(r->error_uri);
+	memset(r, 0, sizeof(*r));
+	r->expires_in = -1;
+}
+
 static void http_trace(void *host, const char *line)
 {
 	ccredi_trace(host, 2, "http: %s", line);
@@ -375,7 +387,8 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 
 	memset(out, 0, sizeof(*out));
 	out->expires_in = -1;
-	if ((rc = ccredi_http_load(ctx)) != CCRED_OK)
+	/* Both modules before the secret goes anywhere: fail closed. */
+	if ((rc = ccredi_http_load(ctx)) != CCRED_OK || (rc = ccredi_json_load(ctx)) != CCRED_OK)
 		return rc;
 	if (!url) {
 		if ((rc = discover(ctx, deadline, &dc, &discovered)) != CCRED_OK)

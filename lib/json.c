@@ -2,6 +2,11 @@
  * The only file that calls json-c.  Token responses are parsed strictly
  * (one JSON object, valid UTF-8, nothing after it); json-c never wipes its
  * memory, so the token is copied out and the tree released at once.
+ *
+ * Built into the JSON module (modules/json-c/, loaded by lib/jsonload.c on
+ * first use, never on a cache hit) and, for the unit tests and fuzzers,
+ * into lib/libccred-internal.la.  It may call only what the module also
+ * holds: buf.c and secmem.c (see Makefile.am).
  */
 #include "ccred-int.h"
 
@@ -64,18 +69,6 @@ static int get_string(json_object *o, const char *name, char **out)
 		return -1;
 	*out = strndup(json_object_get_string(v), (size_t)json_object_get_string_len(v));
 	return *out ? 0 : -1;
-}
-
-void ccredi_tokresp_clear(struct ccredi_tokresp *r)
-{
-	ccredi_free_secret_str(r->access_token);
-	free(r->token_type);
-	free(r->scope);
-	free(r->error);
-	free(r->error_description);
-	free(r->error_uri);
-	memset(r, 0, sizeof(*r));
-	r->expires_in = -1;
 }
 
 /* A token must fit in an HTTP header and a git/docker line unchanged. */
@@ -235,18 +228,6 @@ out:
 	return exp;
 }
 
-int ccredi_json_quote(struct ccredi_buf *b, const char *s)
-{
-	json_object *o = json_object_new_string(s);
-	int rc;
-
-	if (!o)
-		return -1;
-	rc = ccredi_buf_adds(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return rc;
-}
-
 ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
                                    char **token_endpoint, char *why, size_t whylen)
 {
@@ -283,28 +264,26 @@ static const char *const kube_versions[] = {
 	"client.authentication.k8s.io/v1alpha1",
 };
 
-CCRED_API ccred_error ccred_kube_exec_api_version(struct ccred_ctx *ctx, const char *exec_info,
-                                                  char **api_version)
+ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,
+                                   size_t whylen)
 {
 	json_object *o = NULL;
 	char *version = NULL, *kind = NULL;
-	char why[256];
 	ccred_error rc = CCRED_E_INPUT;
 
 	*api_version = NULL;
-	why[0] = '\0';
 	if (!exec_info) {
-		snprintf(why, sizeof(why), "no text");
+		snprintf(why, whylen, "no text");
 		goto out;
 	}
-	if (!(o = parse_strict(exec_info, strlen(exec_info), why, sizeof(why))))
+	if (!(o = parse_strict(exec_info, strlen(exec_info), why, whylen)))
 		goto out;
 	if (get_string(o, "kind", &kind) < 0 || (kind && strcmp(kind, "ExecCredential") != 0)) {
-		snprintf(why, sizeof(why), "its kind is not ExecCredential");
+		snprintf(why, whylen, "its kind is not ExecCredential");
 		goto out;
 	}
 	if (get_string(o, "apiVersion", &version) < 0 || !version) {
-		snprintf(why, sizeof(why), "it has no apiVersion string");
+		snprintf(why, whylen, "it has no apiVersion string");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(kube_versions) / sizeof(kube_versions[0]); i++)
@@ -315,7 +294,7 @@ CCRED_API ccred_error ccred_kube_exec_api_version(struct ccred_ctx *ctx, const c
 		bool tame = strlen(version) <= 64;
 		for (const char *c = version; tame && *c; c++)
 			tame = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f;
-		snprintf(why, sizeof(why),
+		snprintf(why, whylen,
 		         "apiVersion %s is not one ccred answers (client.authentication.k8s.io/"
 		         "v1, v1beta1 or v1alpha1)",
 		         tame ? version : "(unprintable)");
@@ -327,7 +306,5 @@ out:
 	json_object_put(o);
 	free(version);
 	free(kind);
-	if (rc != CCRED_OK && ctx)
-		ccredi_err(ctx, rc, "malformed KUBERNETES_EXEC_INFO: %s", why);
 	return rc;
 }

@@ -89,7 +89,8 @@ else
 fi
 gcc -O2 -o "$work/floor" "$top/tests/bench/floor.c"
 gcc -O2 -o "$work/floor-jsonc" "$top/tests/bench/floor.c" -Wl,--no-as-needed -ljson-c
-# The floor linked with the very libccred the command uses (it links json-c):
+# The floor linked with the very libccred the command uses (libc only: json-c
+# is in a module a hit never loads; floor-jsonc shows what linking it costs):
 # floor, floor-jsonc, floor-libccred and the hit split a hit's cost.
 libdir=$(ldd "$CCRED" 2>/dev/null | sed -n 's|.*libccred\.so\.[0-9]* => \(/.*\)/libccred\.so.*|\1|p')
 floor_lib=

@@ -632,7 +632,7 @@ refetch_after() {
 
 # --- the hit path's footprint ------------------------------------------------------
 
-@test "hit path: no libcurl, no libsecret, no socket, no secret read; works with the keyring torn down" {
+@test "hit path: no libcurl, no json-c, no libsecret, no socket, no secret read; works with the keyring torn down" {
 	ccred_test_keyring_start "$BATS_TEST_TMPDIR/kr" ccred-test-pw
 	cache_env "$BATS_TEST_TMPDIR/kr"
 	start
@@ -640,14 +640,16 @@ refetch_after() {
 	profile default secret_store=libsecret
 	run "$CCRED" secret set < <(printf 'post-secret-1\n')
 	assert_success
-	# A miss reads the keyring and loads the HTTP module: the trace sees both
-	# (proving the checks below can fail).
+	# A miss reads the keyring and loads the HTTP and JSON modules: the trace
+	# sees all of it (proving the checks below can fail).
 	strace_ccred "$BATS_TEST_TMPDIR/miss.trace" token >"$BATS_TEST_TMPDIR/miss.out"
 	local t1
 	t1=$(cat "$BATS_TEST_TMPDIR/miss.out")
 	[ -n "$t1" ]
 	grep -q 'http-curl.so' "$BATS_TEST_TMPDIR/miss.trace"
 	grep -q 'libcurl' "$BATS_TEST_TMPDIR/miss.trace"
+	grep -q '/json-c\.so' "$BATS_TEST_TMPDIR/miss.trace"
+	grep -q 'libjson-c' "$BATS_TEST_TMPDIR/miss.trace"
 	grep -q 'libsecret' "$BATS_TEST_TMPDIR/miss.trace"
 	grep -q 'connect(' "$BATS_TEST_TMPDIR/miss.trace"
 	# No keyring, no bus: a hit still works and touches none of it.
@@ -655,15 +657,55 @@ refetch_after() {
 	strace_ccred "$BATS_TEST_TMPDIR/hit.trace" token >"$BATS_TEST_TMPDIR/hit.out"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/hit.out")" "$t1"
 	grep -q '\.tok"' "$BATS_TEST_TMPDIR/hit.trace"
-	run grep -E 'libcurl|libsecret|http-curl|libgio|libglib|libssl|socket\(|connect\(' \
+	run grep -E 'libcurl|libsecret|http-curl|json-c|libgio|libglib|libssl|socket\(|connect\(' \
 		"$BATS_TEST_TMPDIR/hit.trace"
 	assert_output ""
 	assert_equal "$(grants)" 1
-	# And ld.so agrees: the process loaded neither library.
+	# And ld.so agrees: the process loaded none of those libraries.
 	LD_DEBUG=files "$CCRED" token 2>"$BATS_TEST_TMPDIR/ld.debug" >/dev/null
 	grep -q 'file=libc.so' "$BATS_TEST_TMPDIR/ld.debug"
-	run grep -E 'file=.*(libcurl|libsecret|http-curl)' "$BATS_TEST_TMPDIR/ld.debug"
+	run grep -E 'file=.*(libcurl|libsecret|http-curl|json-c)' "$BATS_TEST_TMPDIR/ld.debug"
 	assert_output ""
+}
+
+@test "JSON module: a fetch without it fails closed before any request; a hit never needs it" {
+	start
+	local mods=$BATS_TEST_TMPDIR/modules
+	mkdir -p "$mods"
+	ln -s "$CCRED_MODULE_DIR/http-curl.so" "$mods/http-curl.so"
+	# Missing, then not an ELF object: exit 70, nothing on stdout, and the
+	# server never hears of it (the module loads before the request).
+	CCRED_MODULE_DIR=$mods tok
+	assert_failure 70
+	assert_output ''
+	[[ $stderr == *"cannot load the JSON module"*"json-c.so"* ]] || fail "stderr: $stderr"
+	printf 'not an ELF object\n' >"$mods/json-c.so"
+	CCRED_MODULE_DIR=$mods tok
+	assert_failure 70
+	assert_output ''
+	[[ $stderr == *"cannot load the JSON module"* ]] || fail "stderr: $stderr"
+	# A shared object without the entry point is refused too.
+	rm "$mods/json-c.so"
+	ln -s "$CCRED_MODULE_DIR/http-curl.so" "$mods/json-c.so"
+	CCRED_MODULE_DIR=$mods tok
+	assert_failure 70
+	assert_output ''
+	[[ $stderr == *"json-c.so is not a ccred JSON module"* ]] || fail "stderr: $stderr"
+	assert_equal "$(grants)" 0
+	assert_equal "$(grant_errors)" 0
+	assert_equal "$(find "$CACHE" -name '*.tok' 2>/dev/null | wc -l)" 0
+	# The real module: a token, cached.
+	ln -sf "$CCRED_MODULE_DIR/json-c.so" "$mods/json-c.so"
+	CCRED_MODULE_DIR=$mods tok
+	assert_success
+	local t1=$output
+	assert_equal "$(grants)" 1
+	# Gone again: the hit still works, since the cache entry is no JSON.
+	rm "$mods/json-c.so"
+	CCRED_MODULE_DIR=$mods tok
+	assert_success
+	assert_output "$t1"
+	assert_equal "$(grants)" 1
 }
 
 @test "hit path: the env and file stores are not read on a hit" {

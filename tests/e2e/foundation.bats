@@ -707,7 +707,7 @@ trace_opens() {
 	fi
 }
 
-@test "hit path: a cached token opens neither libcurl nor libsecret and no D-Bus; a miss does" {
+@test "hit path: a cached token opens neither libcurl, json-c nor libsecret and no D-Bus; a miss does" {
 	[ -e "$CCRED_MODULE_DIR/stores/libsecret.so" ] || skip "built --without-libsecret"
 	ccred_test_keyring_start "$BATS_TEST_TMPDIR/k" keyring-pw-4
 	use_oidc
@@ -720,10 +720,12 @@ trace_opens() {
 	assert_equal "$(cat "$tmp/hit.out")" "$(cat "$tmp/miss.out")"
 	assert_live "$(cat "$tmp/hit.out")" post-client api:read
 	assert_equal "$(grants)" 1
-	# The miss loads both modules and their libraries, and talks to the bus.
+	# The miss loads the modules and their libraries, and talks to the bus.
 	grep -q 'libcurl\.so' "$tmp/miss" || fail "the miss did not open libcurl"
 	grep -q 'libsecret-1\.so' "$tmp/miss" || fail "the miss did not open libsecret"
 	grep -q 'http-curl\.so' "$tmp/miss" || fail "the miss did not open the HTTP module"
+	grep -q '/json-c\.so' "$tmp/miss" || fail "the miss did not open the JSON module"
+	grep -q 'libjson-c\.so' "$tmp/miss" || fail "the miss did not open libjson-c"
 	local bus=${DBUS_SESSION_BUS_ADDRESS#unix:path=}
 	bus=${bus%%,*}
 	if grep -q 'connect(' "$tmp/miss"; then
@@ -736,7 +738,7 @@ trace_opens() {
 	sed -n "${from:-1},\$p" "$tmp/hit" >"$tmp/hit.ccred"
 	run grep -c -E 'openat\(|file=' "$tmp/hit.ccred"
 	((output > 5)) || fail "the trace of the hit shows no opens: $(cat "$tmp/hit.ccred")"
-	run grep -E 'libcurl|libsecret|http-curl|stores/|libgio|libglib' "$tmp/hit.ccred"
+	run grep -E 'libcurl|libsecret|http-curl|json-c|stores/|libgio|libglib' "$tmp/hit.ccred"
 	assert_failure
 	run grep 'connect(' "$tmp/hit.ccred"
 	assert_failure

@@ -72,7 +72,7 @@ EOF
 @test "install: the files land where the spec says, modules without .la" {
 	local f
 	for f in bin/ccred lib/libccred.so lib/pkgconfig/libccred.pc include/ccred/ccred.h \
-		include/ccred/store.h lib/ccred/http-curl.so share/man/man1/ccred.1 \
+		include/ccred/store.h lib/ccred/http-curl.so lib/ccred/json-c.so share/man/man1/ccred.1 \
 		share/man/man5/ccred.conf.5; do
 		[ -e "$PREFIX/$f" ] || fail "$f is not installed"
 	done
@@ -83,6 +83,15 @@ EOF
 	if [ -e "$CCRED_BUILDDIR/modules/.libs/libsecret.so" ]; then
 		[ -e "$PREFIX/lib/ccred/stores/libsecret.so" ] || fail "stores/libsecret.so is not installed"
 	fi
+	# json-c is the JSON module's dependency, not libccred's (a cache hit
+	# never maps it); the module exports its entry point only.
+	run bash -c 'readelf -d "$1" | grep NEEDED' _ "$PREFIX/lib/libccred.so"
+	assert_success
+	refute_output --partial json-c
+	run bash -c 'readelf -d "$1" | grep NEEDED' _ "$PREFIX/lib/ccred/json-c.so"
+	assert_output --partial libjson-c
+	run bash -c 'nm -D --defined-only "$1" | awk "{ print \$3 }"' _ "$PREFIX/lib/ccred/json-c.so"
+	assert_output ccred_json_module
 	# libccred exports ccred_* and nothing else.
 	run bash -c 'nm -D --defined-only "$1" | awk "{ print \$3 }" | grep -v "^ccred_"' _ \
 		"$PREFIX/lib/libccred.so"

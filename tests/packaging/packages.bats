@@ -99,6 +99,7 @@ rpm_files() {
 	assert_line /usr/bin/git-credential-ccred
 	assert_line /usr/bin/docker-credential-ccred
 	assert_line /usr/lib64/ccred/http-curl.so
+	assert_line /usr/lib64/ccred/json-c.so
 	assert_line --regexp '^/usr/share/man/man1/ccred\.1(\.gz)?$'
 	assert_line --regexp '^/usr/share/man/man5/ccred\.conf\.5(\.gz)?$'
 	assert_line /usr/share/bash-completion/completions/ccred
@@ -203,10 +204,12 @@ rpm_files() {
 	assert_line --regexp '^ii +ccred(:[a-z0-9]+)?$'
 	assert_line --regexp '^ii +libccred0(:[a-z0-9]+)?$'
 	refute_line --regexp ' (libsecret-1-0|libglib2\.0-0|ccred-libsecret)(:|$)'
-	run inroot ldd /usr/bin/ccred "/usr/lib/$multiarch/ccred/http-curl.so"
+	run inroot ldd /usr/bin/ccred "/usr/lib/$multiarch/ccred/http-curl.so" \
+		"/usr/lib/$multiarch/ccred/json-c.so"
 	assert_success
 	assert_line --partial 'libccred.so.0 => '
 	assert_line --partial 'libcurl.so.4 => '
+	assert_line --partial 'libjson-c.so.5 => '
 	refute_output --partial 'not found'
 	refute_output --partial libsecret
 	refute_output --partial libglib

@@ -1,0 +1,98 @@
+/*
+ * The JSON parsers as libccred's own code sees them: wrappers that load the
+ * JSON module ($(pkglibdir)/json-c.so, lib/jsonmod.h) on first use.  Only a
+ * fetch and `ccred kubectl` read JSON, so a cache hit never maps json-c.
+ * The module is loaded once per process and kept; when it cannot be, every
+ * parser fails closed with CCRED_E_INTERNAL and says why.
+ */
+#include "ccred-int.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+static const struct ccredi_json_vtable *json_vt;
+static char json_path[4096];
+static char json_error[4096 + 256];
+
+static void json_load_once(void)
+{
+	ccredi_json_entry_fn entry;
+	void *dl;
+
+	snprintf(json_path, sizeof(json_path), "%s/json-c.so", ccredi_module_dir());
+	dl = dlopen(json_path, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		snprintf(json_error, sizeof(json_error), "cannot load the JSON module: %s",
+		         dlerror());
+		return;
+	}
+	entry = (ccredi_json_entry_fn)dlsym(dl, CCREDI_JSON_ENTRY);
+	if (!entry || !(json_vt = entry()) || json_vt->abi != CCREDI_JSON_ABI) {
+		json_vt = NULL;
+		snprintf(json_error, sizeof(json_error), "%s is not a ccred JSON module of ABI %d",
+		         json_path, CCREDI_JSON_ABI);
+		dlclose(dl);
+	}
+}
+
+static const struct ccredi_json_vtable *json(char *why, size_t whylen)
+{
+	pthread_once(&json_once, json_load_once);
+	if (!json_vt && why && whylen)
+		snprintf(why, whylen, "%s", json_error);
+	return json_vt;
+}
+
+ccred_error ccredi_json_load(struct ccred_ctx *ctx)
+{
+	char why[sizeof(json_error)];
+
+	if (!json(why, sizeof(why)))
+		return ccredi_err(ctx, CCRED_E_INTERNAL, "%s", why);
+	ccredi_trace(ctx, 1, "JSON module %s", json_path);
+	return CCRED_OK;
+}
+
+ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tokresp *out,
+                                 char *why, size_t whylen)
+{
+	const struct ccredi_json_vtable *vt = json(why, whylen);
+
+	if (vt)
+		return vt->tokresp_parse(body, len, out, why, whylen);
+	memset(out, 0, sizeof(*out));
+	out->expires_in = -1;
+	return CCRED_E_INTERNAL;
+}
+
+long long ccredi_jwt_exp(const char *token)
+{
+	const struct ccredi_json_vtable *vt = json(NULL, 0);
+
+	return vt ? vt->jwt_exp(token) : -1;
+}
+
+ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
+                                   char **token_endpoint, char *why, size_t whylen)
+{
+	const struct ccredi_json_vtable *vt = json(why, whylen);
+
+	if (vt)
+		return vt->discovery_parse(body, len, issuer, token_endpoint, why, whylen);
+	*issuer = *token_endpoint = NULL;
+	return CCRED_E_INTERNAL;
+}
+
+ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,
+                                   size_t whylen)
+{
+	const struct ccredi_json_vtable *vt = json(why, whylen);
+
+	if (vt)
+		return vt->kube_exec_parse(exec_info, api_version, why, whylen);
+	*api_version = NULL;
+	return CCRED_E_INTERNAL;
+}
