@@ -75,11 +75,11 @@ if [ "$status" != 0 ]; then
 	tail -n 30 "$out/logs/distcheck.log"
 	# distcheck leaves its build behind when it fails: the failed tests' logs.
 	grep -E '^(FAIL|ERROR):' "$out/logs/distcheck.log" || :
-	for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' \
-		$(find "$work/distcheck" -name '*.trs' 2>/dev/null) /dev/null); do
-		echo "==== distcheck: ${f%.trs}.log"
-		tail -n 60 "${f%.trs}.log"
-	done
+	find "$work/distcheck" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|ERROR)' {} + |
+		while read -r f; do
+			echo "==== distcheck: ${f%.trs}.log"
+			tail -n 60 "${f%.trs}.log"
+		done
 fi
 result "$status" "make distcheck"
 
