@@ -8,7 +8,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 PKGS="build-essential autoconf automake libtool autoconf-archive pkgconf
-  libcurl4-openssl-dev libjson-c-dev libsecret-1-dev
+  libcurl4-openssl-dev libjson-c-dev libsecret-1-dev libssl-dev
   bats bats-assert bats-support bats-file gnome-keyring dbus libsecret-tools
   nodejs curl openssl ca-certificates git valgrind clang libclang-rt-14-dev
   debhelper lintian rpm hyperfine jq procps gdb mmdebstrap autopkgtest dpkg-repack
