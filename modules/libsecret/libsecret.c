@@ -809,10 +809,14 @@ static int session_decode(struct op *op, struct session *s, GVariant *secret, ch
 		n = nvalue;
 		goto copy;
 	}
-	if (nparam != AES_BLOCK || nvalue == 0 || nvalue % AES_BLOCK != 0 ||
-	    nvalue > CCRED_STORE_SECRET_MAX + AES_BLOCK || nvalue > G_MAXINT) {
+	if (nparam != AES_BLOCK || nvalue == 0 || nvalue % AES_BLOCK != 0) {
 		snprintf(err, errlen, "libsecret: the encrypted secret has a bad shape (%zu bytes)",
 		         (size_t)nvalue);
+		goto out;
+	}
+	if (nvalue - 1 > bufsize || nvalue - 1 > CCRED_STORE_SECRET_MAX) {
+		/* Even the shortest padding (1 byte) leaves too much. */
+		snprintf(err, errlen, "libsecret: secret longer than %zu bytes", bufsize);
 		goto out;
 	}
 	plain = g_malloc(nvalue);
