@@ -198,6 +198,8 @@ void ccredi_cache_stem(const char *key, size_t len, char stem[33]);
 #define CCREDI_CACHE_CREATE 0x1u
 #define CCREDI_CACHE_REPAIR 0x2u
 int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, size_t whylen);
+/* Creates the missing directories above path, each 0700; -1 with errno. */
+int ccredi_make_parents(char *path);
 /* Reads an entry; 0 found, 1 absent/invalid (why says which). */
 int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccredi_cache_entry *e,
                       char *why, size_t whylen);
@@ -260,6 +262,10 @@ const char *ccredi_set_str(char **slot, const char *s);
 /* Asks the token endpoint; fills resp and the request start time. */
 ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccredi_tokresp *resp,
                          time_t *started);
+/* The same with the profile's secret, read through its store stack and
+ * wiped as soon as the request is made. */
+ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *resp,
+                                time_t *started);
 ccred_error ccredi_http_load(struct ccred_ctx *ctx);
 
 /* ------------------------------------------------------------ jsonload.c */

@@ -224,7 +224,8 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 			buf[len] = '\0';
 			if (strlen(buf) != len) {
 				rc = ccredi_err(ctx, CCRED_E_NOSECRET,
-				                "store '%s' returned a secret with a NUL byte", w.line);
+				                "store '%s' returned a secret with a NUL byte",
+				                w.line);
 				goto out;
 			}
 			*secret = buf;
