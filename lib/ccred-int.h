@@ -220,7 +220,7 @@ void ccredi_lock_release(int fd);
 
 /* ------------------------------------------------------------ stores.c */
 /* Reads the profile's secret through its store stack into a malloc'd,
- * NUL-terminated buffer (caller: ccredi_free_secret_str). */
+ * NUL-terminated buffer of *len bytes (caller: ccredi_freezero(secret, *len)). */
 ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len);
 ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
                               struct ccredi_store_inst *inst);
