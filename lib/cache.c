@@ -73,7 +73,7 @@ void ccredi_cache_stem(const char *key, size_t len, char stem[33])
 	snprintf(stem, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
 }
 
-static int mkdir_p(char *path)
+int ccredi_make_parents(char *path)
 {
 	for (char *s = path + 1; *s; s++) {
 		if (*s != '/')
@@ -229,7 +229,8 @@ int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, 
 				snprintf(why, whylen, "%s does not exist", path);
 				break;
 			}
-			if (mkdir_p(path) < 0 || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+			if (ccredi_make_parents(path) < 0 ||
+			    (mkdir(path, 0700) < 0 && errno != EEXIST)) {
 				snprintf(why, whylen, "cannot create %s: %s", path,
 				         strerror(errno));
 				break;

@@ -198,6 +198,8 @@ void ccredi_cache_stem(const char *key, size_t len, char stem[33]);
 #define CCREDI_CACHE_CREATE 0x1u
 #define CCREDI_CACHE_REPAIR 0x2u
 int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, size_t whylen);
+/* Creates the missing directories above path, each 0700; -1 with errno. */
+int ccredi_make_parents(char *path);
 /* Reads an entry; 0 found, 1 absent/invalid (why says which). */
 int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccredi_cache_entry *e,
                       char *why, size_t whylen);
@@ -218,7 +220,7 @@ void ccredi_lock_release(int fd);
 
 /* ------------------------------------------------------------ stores.c */
 /* Reads the profile's secret through its store stack into a malloc'd,
- * NUL-terminated buffer (caller: ccredi_free_secret_str). */
+ * NUL-terminated buffer of *len bytes (caller: ccredi_freezero(secret, *len)). */
 ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len);
 ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
                               struct ccredi_store_inst *inst);
@@ -228,6 +230,25 @@ long ccredi_store_timeout_ms(const struct ccredi_profile *p);
 const char *ccredi_store_result_name(int r);
 void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line,
                        const char *what);
+/* A walk down the profile's secret_store stack, one open store at a time:
+ *	struct ccredi_store_walk w = {0};
+ *	while (ccredi_store_next(ctx, &w, &inst, &rc)) { ...; ccredi_store_close(&inst); }
+ *	if (rc != CCRED_OK) (a store that is installed but broken, or a bad line)
+ * and ccredi_store_walk_clear(&w) at the end. */
+struct ccredi_store_walk {
+	size_t i;                /* index of the next secret_store line */
+	const char *line;        /* the current store's line */
+	struct ccredi_buf why;   /* what the stores said, "; "-joined, for an error */
+	struct ccredi_buf notes; /* the same, one store a line, for ccred_secret_notes() */
+};
+/* Opens the next store into inst (the caller closes it).  A store that is not
+ * installed or not available is noted and passed over.  false at the end of
+ * the stack (*rc CCRED_OK) or when a store cannot be opened (*rc says why). */
+bool ccredi_store_next(struct ccred_ctx *ctx, struct ccredi_store_walk *w,
+                       struct ccredi_store_inst *inst, ccred_error *rc);
+/* Notes what the current store said. */
+void ccredi_store_walk_note(struct ccredi_store_walk *w, const char *what);
+void ccredi_store_walk_clear(struct ccredi_store_walk *w);
 
 /* The user config path ($CCRED_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/
  * ccred/config) into buf; -1 when neither that nor HOME is set. */
@@ -241,6 +262,10 @@ const char *ccredi_set_str(char **slot, const char *s);
 /* Asks the token endpoint; fills resp and the request start time. */
 ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccredi_tokresp *resp,
                          time_t *started);
+/* The same with the profile's secret, read through its store stack and
+ * wiped as soon as the request is made. */
+ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *resp,
+                                time_t *started);
 ccred_error ccredi_http_load(struct ccred_ctx *ctx);
 
 /* ------------------------------------------------------------ jsonload.c */

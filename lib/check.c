@@ -320,16 +320,10 @@ out:
 static ccred_error check_token(struct ccred_ctx *ctx, struct ccredi_buf *d)
 {
 	struct ccredi_tokresp tr;
-	char *secret = NULL;
-	size_t slen = 0;
 	time_t started = 0;
 	ccred_error rc;
 
-	if ((rc = ccredi_secret_read(ctx, &secret, &slen)) != CCRED_OK)
-		return rc;
-	rc = ccredi_fetch(ctx, secret, &tr, &started);
-	ccredi_freezero(secret, slen);
-	if (rc != CCRED_OK)
+	if ((rc = ccredi_fetch_stored(ctx, &tr, &started)) != CCRED_OK)
 		return rc;
 	ccredi_buf_addf(d, "the endpoint issued a %s token",
 	                tr.token_type && strcasecmp(tr.token_type, "bearer") != 0 ? tr.token_type

@@ -127,22 +127,6 @@ static ccred_error check_settings(struct ccred_ctx *ctx, const char *name,
 	return CCRED_OK;
 }
 
-/* Creates the missing directories above path, each 0700. */
-static int make_parents(char *path)
-{
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return 0;
-}
-
 /* Reads the current file (absent is empty); refuses one that is not ours. */
 static ccred_error read_current(struct ccred_ctx *ctx, const char *path, struct ccredi_buf *b)
 {
@@ -388,7 +372,7 @@ CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const ch
 	} else {
 		snprintf(real, sizeof(real), "%s", want);
 	}
-	if (make_parents(real) < 0)
+	if (ccredi_make_parents(real) < 0)
 		return ccredi_err(ctx, CCRED_E_CONFIG, "cannot create the directory of %s: %s",
 		                  real, strerror(errno));
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(real, '/') - real), real);

@@ -451,3 +451,17 @@ out:
 		ccredi_tokresp_clear(out);
 	return rc;
 }
+
+ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *out,
+                                time_t *started)
+{
+	char *secret = NULL;
+	size_t slen = 0;
+	ccred_error rc;
+
+	if ((rc = ccredi_secret_read(ctx, &secret, &slen)) != CCRED_OK)
+		return rc;
+	rc = ccredi_fetch(ctx, secret, out, started);
+	ccredi_freezero(secret, slen);
+	return rc;
+}

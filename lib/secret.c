@@ -14,24 +14,37 @@ static const char *set_where(struct ccred_ctx *ctx, struct ccredi_store_inst *in
 	return ctx->where;
 }
 
-struct walk {
-	struct ccredi_buf why;   /* "; "-joined, for an error message */
-	struct ccredi_buf notes; /* one store a line, for ccred_secret_notes() */
-	bool any_writable;
-};
-
-static void walk_note(struct walk *w, const char *line, const char *what)
+/*
+ * The end of a store's turn in set and status; closes inst.  The store that
+ * did the work ends the walk with CCRED_OK (and *where); one that refused as
+ * insecure ends it with a configuration error; any other is noted and the
+ * walk goes on (false).
+ */
+static bool turn_ends(struct ccred_ctx *ctx, struct ccredi_store_walk *w,
+                      struct ccredi_store_inst *inst, bool done, int r, const char *err,
+                      const char **where, ccred_error *rc)
 {
-	ccredi_store_note(&w->why, "; ", line, what);
-	ccredi_store_note(&w->notes, "\n", line, what);
+	if (done) {
+		if (where)
+			*where = set_where(ctx, inst);
+		ccredi_store_close(inst);
+		*rc = CCRED_OK;
+		return true;
+	}
+	ccredi_store_close(inst);
+	if (r == CCRED_STORE_INSECURE) {
+		*rc = ccredi_err(ctx, CCRED_E_CONFIG, "%s", err);
+		return true;
+	}
+	ccredi_store_walk_note(w, *err ? err : ccredi_store_result_name(r));
+	return false;
 }
 
 /* Publishes the notes of a walk (on success and on failure alike). */
-static void walk_end(struct ccred_ctx *ctx, struct walk *w)
+static void walk_end(struct ccred_ctx *ctx, struct ccredi_store_walk *w)
 {
 	ccredi_set_str(&ctx->notes, w->notes.len ? w->notes.p : "");
-	ccredi_buf_clear(&w->why);
-	ccredi_buf_clear(&w->notes);
+	ccredi_store_walk_clear(w);
 }
 
 CCRED_API const char *ccred_secret_notes(const struct ccred_ctx *ctx)
@@ -42,8 +55,10 @@ CCRED_API const char *ccred_secret_notes(const struct ccred_ctx *ctx)
 CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret, size_t len,
                                        const char **where)
 {
-	struct walk w = {0};
+	struct ccredi_store_walk w = {0};
+	struct ccredi_store_inst inst;
 	struct ccred_store_key key;
+	bool any_writable = false;
 	ccred_error rc;
 
 	ccredi_set_str(&ctx->notes, "");
@@ -59,43 +74,23 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
 	if (len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', len))
 		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is over 64 KiB or has a NUL byte");
 	ccredi_store_key(&ctx->prof, &key);
-	for (size_t i = 0;; i++) {
-		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
-		struct ccredi_store_inst inst;
+	while (ccredi_store_next(ctx, &w, &inst, &rc)) {
 		char err[512] = "";
 		int r;
 
-		if (!line)
-			break;
-		rc = ccredi_store_open(ctx, line, &inst);
-		if (rc == CCRED_E_NOSECRET) {
-			walk_note(&w, line, ctx->errmsg);
-			continue;
-		}
-		if (rc != CCRED_OK)
-			goto out;
 		if (!inst.vt.set) {
-			walk_note(&w, line, "read-only store");
+			ccredi_store_walk_note(&w, "read-only store");
 			ccredi_store_close(&inst);
 			continue;
 		}
-		w.any_writable = true;
+		any_writable = true;
 		r = inst.vt.set(inst.state, &key, secret, len, err, sizeof(err));
-		if (r == CCRED_STORE_OK) {
-			if (where)
-				*where = set_where(ctx, &inst);
-			ccredi_store_close(&inst);
-			rc = CCRED_OK;
+		if (turn_ends(ctx, &w, &inst, r == CCRED_STORE_OK, r, err, where, &rc))
 			goto out;
-		}
-		ccredi_store_close(&inst);
-		if (r == CCRED_STORE_INSECURE) {
-			rc = ccredi_err(ctx, CCRED_E_CONFIG, "%s", err);
-			goto out;
-		}
-		walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
 	}
-	rc = ccredi_err(ctx, w.any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
+	if (rc != CCRED_OK)
+		goto out;
+	rc = ccredi_err(ctx, any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
 	                "could not store the secret of profile '%s': %s", ctx->prof.name,
 	                w.why.len ? w.why.p : "no secret_store");
 out:
@@ -105,45 +100,38 @@ out:
 
 CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **where)
 {
-	struct walk w = {0};
+	struct ccredi_store_walk w = {0};
+	struct ccredi_store_inst inst;
 	struct ccredi_buf done = {0};
 	struct ccred_store_key key;
+	bool any_writable = false;
 	ccred_error rc;
 
 	ccredi_set_str(&ctx->notes, "");
 	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
 		return rc;
 	ccredi_store_key(&ctx->prof, &key);
-	for (size_t i = 0;; i++) {
-		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
-		struct ccredi_store_inst inst;
+	while (ccredi_store_next(ctx, &w, &inst, &rc)) {
 		char err[512] = "";
 		int r;
 
-		if (!line)
-			break;
-		rc = ccredi_store_open(ctx, line, &inst);
-		if (rc == CCRED_E_NOSECRET) {
-			walk_note(&w, line, ctx->errmsg);
-			continue;
-		}
-		if (rc != CCRED_OK)
-			goto out;
 		if (!inst.vt.erase) {
 			ccredi_store_close(&inst);
 			continue;
 		}
-		w.any_writable = true;
+		any_writable = true;
 		r = inst.vt.erase(inst.state, &key, err, sizeof(err));
 		if (r == CCRED_STORE_OK) {
 			if (done.len)
 				ccredi_buf_adds(&done, ", ");
 			ccredi_buf_adds(&done, set_where(ctx, &inst));
 		} else if (r != CCRED_STORE_NOTFOUND) {
-				walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
+			ccredi_store_walk_note(&w, *err ? err : ccredi_store_result_name(r));
 		}
 		ccredi_store_close(&inst);
 	}
+	if (rc != CCRED_OK)
+		goto out;
 	if (done.len) {
 		free(ctx->where);
 		ctx->where = strdup(done.p);
@@ -154,9 +142,9 @@ CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **wh
 		rc = ccredi_err(ctx, CCRED_E_NOSECRET, "could not delete the secret of profile '%s': %s",
 		                ctx->prof.name, w.why.p);
 	} else {
-		rc = ccredi_err(ctx, w.any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
+		rc = ccredi_err(ctx, any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
 		                "no stored secret for profile '%s'%s", ctx->prof.name,
-		                w.any_writable ? "" : " in a writable store");
+		                any_writable ? "" : " in a writable store");
 	}
 out:
 	walk_end(ctx, &w);
@@ -166,7 +154,8 @@ out:
 
 CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **where)
 {
-	struct walk w = {0};
+	struct ccredi_store_walk w = {0};
+	struct ccredi_store_inst inst;
 	struct ccred_store_key key;
 	char *buf = NULL;
 	ccred_error rc;
@@ -177,39 +166,19 @@ CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **wh
 	if (!(buf = malloc(CCRED_STORE_SECRET_MAX)))
 		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
 	ccredi_store_key(&ctx->prof, &key);
-	for (size_t i = 0;; i++) {
-		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
-		struct ccredi_store_inst inst;
+	while (ccredi_store_next(ctx, &w, &inst, &rc)) {
 		char err[512] = "";
 		size_t len = 0;
 		int r;
 
-		if (!line)
-			break;
-		rc = ccredi_store_open(ctx, line, &inst);
-		if (rc == CCRED_E_NOSECRET) {
-			walk_note(&w, line, ctx->errmsg);
-			continue;
-		}
-		if (rc != CCRED_OK)
-			goto out;
 		r = inst.vt.get(inst.state, &key, buf, CCRED_STORE_SECRET_MAX, &len, err,
 		                sizeof(err));
 		ccredi_wipe(buf, len);
-		if (r == CCRED_STORE_OK && len > 0) {
-			if (where)
-				*where = set_where(ctx, &inst);
-			ccredi_store_close(&inst);
-			rc = CCRED_OK;
+		if (turn_ends(ctx, &w, &inst, r == CCRED_STORE_OK && len > 0, r, err, where, &rc))
 			goto out;
-		}
-		ccredi_store_close(&inst);
-		if (r == CCRED_STORE_INSECURE) {
-			rc = ccredi_err(ctx, CCRED_E_CONFIG, "%s", err);
-			goto out;
-		}
-		walk_note(&w, line, *err ? err : ccredi_store_result_name(r));
 	}
+	if (rc != CCRED_OK)
+		goto out;
 	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s': %s",
 	                ctx->prof.name, w.why.len ? w.why.p : "no secret_store");
 out:

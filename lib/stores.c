@@ -168,9 +168,38 @@ void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line,
 	ccredi_buf_adds(b, what);
 }
 
+bool ccredi_store_next(struct ccred_ctx *ctx, struct ccredi_store_walk *w,
+                       struct ccredi_store_inst *inst, ccred_error *rc)
+{
+	while ((w->line = ccred_profile_list(ctx, NULL, "secret_store", w->i)) != NULL) {
+		w->i++;
+		*rc = ccredi_store_open(ctx, w->line, inst);
+		if (*rc == CCRED_OK)
+			return true;
+		if (*rc != CCRED_E_NOSECRET)
+			return false;
+		ccredi_store_walk_note(w, ctx->errmsg);
+	}
+	*rc = CCRED_OK;
+	return false;
+}
+
+void ccredi_store_walk_note(struct ccredi_store_walk *w, const char *what)
+{
+	ccredi_store_note(&w->why, "; ", w->line, what);
+	ccredi_store_note(&w->notes, "\n", w->line, what);
+}
+
+void ccredi_store_walk_clear(struct ccredi_store_walk *w)
+{
+	ccredi_buf_clear(&w->why);
+	ccredi_buf_clear(&w->notes);
+}
+
 ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *lenp)
 {
-	struct ccredi_buf why = {0};
+	struct ccredi_store_walk w = {0};
+	struct ccredi_store_inst inst;
 	struct ccred_store_key key;
 	char *buf = NULL;
 	ccred_error rc = CCRED_E_NOSECRET;
@@ -181,32 +210,22 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 	if (!(buf = malloc(CCRED_STORE_SECRET_MAX + 1)))
 		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
 	ccredi_store_key(&ctx->prof, &key);
-	for (size_t i = 0;; i++) {
-		const char *line = ccred_profile_list(ctx, NULL, "secret_store", i);
-		struct ccredi_store_inst inst;
+	while (ccredi_store_next(ctx, &w, &inst, &rc)) {
 		char err[512] = "";
 		size_t len = 0;
 		int r;
 
-		if (!line)
-			break;
-		rc = ccredi_store_open(ctx, line, &inst);
-		if (rc == CCRED_E_NOSECRET) {
-			ccredi_store_note(&why, "; ", line, ctx->errmsg);
-			continue;
-		}
-		if (rc != CCRED_OK)
-			goto out;
 		r = inst.vt.get(inst.state, &key, buf, CCRED_STORE_SECRET_MAX, &len, err,
 		                sizeof(err));
 		writable |= inst.vt.set != NULL;
-		ccredi_trace(ctx, 1, "store '%s': %s", line, ccredi_store_result_name(r));
+		ccredi_trace(ctx, 1, "store '%s': %s", w.line, ccredi_store_result_name(r));
 		ccredi_store_close(&inst);
 		if (r == CCRED_STORE_OK && len > 0 && len <= CCRED_STORE_SECRET_MAX) {
 			buf[len] = '\0';
 			if (strlen(buf) != len) {
 				rc = ccredi_err(ctx, CCRED_E_NOSECRET,
-				                "store '%s' returned a secret with a NUL byte", line);
+				                "store '%s' returned a secret with a NUL byte",
+				                w.line);
 				goto out;
 			}
 			*secret = buf;
@@ -220,15 +239,17 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 			goto out;
 		}
 		locked |= r == CCRED_STORE_LOCKED;
-		ccredi_store_note(&why, "; ", line, *err ? err : ccredi_store_result_name(r));
+		ccredi_store_walk_note(&w, *err ? err : ccredi_store_result_name(r));
 	}
+	if (rc != CCRED_OK)
+		goto out;
 	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s'%s%s%s%s%s",
-	                ctx->prof.name, why.len ? ": " : "", why.len ? why.p : "",
+	                ctx->prof.name, w.why.len ? ": " : "", w.why.len ? w.why.p : "",
 	                locked || !writable ? "" : "; store it with 'ccred -p ",
 	                locked || !writable ? "" : ctx->prof.name,
 	                locked || !writable ? "" : " secret set'");
 out:
 	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX + 1);
-	ccredi_buf_clear(&why);
+	ccredi_store_walk_clear(&w);
 	return rc;
 }

@@ -212,17 +212,12 @@ static ccred_error fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char 
                                    const char *key, struct ccred_token **tokp)
 {
 	struct ccredi_tokresp tr;
-	char *secret = NULL, why[256];
-	size_t slen = 0;
+	char why[256];
 	time_t started = 0, expires = 0;
 	long long jexp;
 	ccred_error rc;
 
-	if ((rc = ccredi_secret_read(ctx, &secret, &slen)) != CCRED_OK)
-		return rc;
-	rc = ccredi_fetch(ctx, secret, &tr, &started);
-	ccredi_freezero(secret, slen);
-	if (rc != CCRED_OK)
+	if ((rc = ccredi_fetch_stored(ctx, &tr, &started)) != CCRED_OK)
 		return rc;
 	if (tr.expires_in >= 0)
 		expires = started + tr.expires_in;

@@ -473,13 +473,14 @@ static int command_open(const struct ccred_store_services *svc, int argc, char *
 {
 	struct command_store *cs = NULL;
 	size_t need = sizeof("command"), off;
-	int i, rc = CCRED_STORE_ERR_ARGS;
+	int i, rc;
 
-	*state = NULL;
-	if (!svc || svc->version < 1 || !svc->wipe || !svc->trace) {
-		snprintf(err, errlen, "command: host services too old");
-		return CCRED_STORE_ERR; /* nothing to clean up yet */
-	}
+	rc = ccredi_store_open_check(svc, "command",
+	                             CCREDI_STORE_NEEDS_WIPE | CCREDI_STORE_NEEDS_TRACE, state, err,
+	                             errlen);
+	if (rc != CCRED_STORE_OK)
+		return rc;
+	rc = CCRED_STORE_ERR_ARGS;
 	if (argc < 1 || !argv[0][0]) {
 		snprintf(err, errlen, "command: expects the command to run, CMD [ARGS...]");
 		goto out;
@@ -529,17 +530,17 @@ static const char *command_describe(void *state)
 	return ((struct command_store *)state)->desc;
 }
 
+static const struct ccred_store_vtable command_vt = {
+	.name = "command",
+	.open = command_open,
+	.get = command_get,
+	/* read-only: no set, no erase */
+	.close = command_close,
+	.describe = command_describe,
+};
+
 int ccredi_store_command_initvt(int major, int minor, struct ccred_store_vtable *vt)
 {
 	(void)minor; /* everything we have is minor 0 */
-	if (major != CCRED_STORE_ABI_MAJOR)
-		return CCRED_STORE_ERR_VERSION;
-	vt->name = "command";
-	vt->open = command_open;
-	vt->get = command_get;
-	vt->set = NULL; /* read-only */
-	vt->erase = NULL;
-	vt->close = command_close;
-	vt->describe = command_describe;
-	return CCRED_STORE_OK;
+	return ccredi_store_builtin_initvt(major, vt, &command_vt);
 }

@@ -17,71 +17,35 @@
 
 #include "stores/builtin.h"
 
-#ifndef HAVE_SECURE_GETENV
-#define secure_getenv getenv
-#endif
-
-struct env_store {
-	char *name;
-	char *desc; /* "env NAME" */
-};
-
 static int env_open(const struct ccred_store_services *svc, int argc, char *const *argv,
                     void **state, char *err, size_t errlen)
 {
-	struct env_store *es = NULL;
-	size_t need;
-	int rc = CCRED_STORE_ERR_ARGS;
+	int rc;
 
-	*state = NULL;
-	if (!svc || svc->version < 1) {
-		snprintf(err, errlen, "env: host services too old");
-		return CCRED_STORE_ERR; /* nothing to clean up yet */
-	}
+	if ((rc = ccredi_store_open_check(svc, "env", 0, state, err, errlen)) != CCRED_STORE_OK)
+		return rc;
 	if (argc != 1) {
 		snprintf(err, errlen, "env: expects exactly one argument, the variable's NAME");
-		goto out;
+		return CCRED_STORE_ERR_ARGS;
 	}
 	if (!argv[0][0] || strchr(argv[0], '=')) {
 		snprintf(err, errlen, "env %s: not a variable name", argv[0]);
-		goto out;
+		return CCRED_STORE_ERR_ARGS;
 	}
-	rc = CCRED_STORE_ERR;
-	es = calloc(1, sizeof(*es));
-	if (!es)
-		goto out;
-	es->name = strdup(argv[0]);
-	need = strlen(argv[0]) + sizeof("env ");
-	es->desc = malloc(need);
-	if (!es->name || !es->desc)
-		goto out;
-	snprintf(es->desc, need, "env %s", es->name);
-	*state = es;
-	es = NULL;
-	rc = CCRED_STORE_OK;
-out:
-	/* The only failure after the argument checks. */
-	if (rc == CCRED_STORE_ERR)
-		snprintf(err, errlen, "env: out of memory");
-	if (es) {
-		free(es->name);
-		free(es->desc);
-		free(es);
-	}
-	return rc;
+	return ccredi_store_one_new(svc, "env", argv[0], state, err, errlen);
 }
 
 static int env_get(void *state, const struct ccred_store_key *key, char *buf, size_t bufsize,
                    size_t *len, char *err, size_t errlen)
 {
-	struct env_store *es = state;
+	struct ccredi_store_one *es = state;
 	const char *v;
 	size_t n;
 	int rc = CCRED_STORE_ERR;
 
 	(void)key;
 	*len = 0;
-	v = secure_getenv(es->name);
+	v = secure_getenv(es->arg);
 	if (!v || !v[0]) {
 		snprintf(err, errlen, "%s: not set", es->desc);
 		rc = CCRED_STORE_NOTFOUND;
@@ -100,33 +64,17 @@ out:
 	return rc;
 }
 
-static void env_close(void *state)
-{
-	struct env_store *es = state;
-
-	if (!es)
-		return;
-	free(es->name);
-	free(es->desc);
-	free(es);
-}
-
-static const char *env_describe(void *state)
-{
-	return ((struct env_store *)state)->desc;
-}
+static const struct ccred_store_vtable env_vt = {
+	.name = "env",
+	.open = env_open,
+	.get = env_get,
+	/* read-only: no set, no erase */
+	.close = ccredi_store_one_close,
+	.describe = ccredi_store_one_describe,
+};
 
 int ccredi_store_env_initvt(int major, int minor, struct ccred_store_vtable *vt)
 {
 	(void)minor; /* everything we have is minor 0 */
-	if (major != CCRED_STORE_ABI_MAJOR)
-		return CCRED_STORE_ERR_VERSION;
-	vt->name = "env";
-	vt->open = env_open;
-	vt->get = env_get;
-	vt->set = NULL; /* read-only */
-	vt->erase = NULL;
-	vt->close = env_close;
-	vt->describe = env_describe;
-	return CCRED_STORE_OK;
+	return ccredi_store_builtin_initvt(major, vt, &env_vt);
 }

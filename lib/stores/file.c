@@ -32,16 +32,6 @@
 #include "stores/builtin.h"
 #include "stores/secretfile.h"
 
-#ifndef HAVE_SECURE_GETENV
-#define secure_getenv getenv
-#endif
-
-struct file_store {
-	const struct ccred_store_services *svc;
-	char *path; /* absolute, ~/ expanded */
-	char *desc; /* "file PATH" */
-};
-
 /* ------------------------------------------------------------ reading */
 
 static int secretfile_check(const struct stat *st, const char *what, const char *path,
@@ -177,27 +167,19 @@ out:
 static int file_open(const struct ccred_store_services *svc, int argc, char *const *argv,
                      void **state, char *err, size_t errlen)
 {
-	struct file_store *fs = NULL;
 	const char *home;
+	char *path = NULL; /* argv[0] with ~/ expanded */
 	size_t need;
-	int rc = CCRED_STORE_ERR_ARGS;
+	int rc;
 
-	*state = NULL;
-	if (!svc || svc->version < 1 || !svc->wipe) {
-		snprintf(err, errlen, "file: host services too old");
-		return CCRED_STORE_ERR; /* nothing to clean up yet */
-	}
+	rc = ccredi_store_open_check(svc, "file", CCREDI_STORE_NEEDS_WIPE, state, err, errlen);
+	if (rc != CCRED_STORE_OK)
+		return rc;
+	rc = CCRED_STORE_ERR_ARGS;
 	if (argc != 1 || !argv[0][0]) {
 		snprintf(err, errlen, "file: expects exactly one argument, the PATH");
 		goto out;
 	}
-	fs = calloc(1, sizeof(*fs));
-	if (!fs) {
-		rc = CCRED_STORE_ERR;
-		snprintf(err, errlen, "file: out of memory");
-		goto out;
-	}
-	fs->svc = svc;
 	if (strncmp(argv[0], "~/", 2) == 0) {
 		home = secure_getenv("HOME");
 		if (!home || home[0] != '/') {
@@ -206,47 +188,30 @@ static int file_open(const struct ccred_store_services *svc, int argc, char *con
 			goto out;
 		}
 		need = strlen(home) + strlen(argv[0]);
-		fs->path = malloc(need);
-		if (fs->path)
-			snprintf(fs->path, need, "%s%s", home, argv[0] + 1);
-	} else if (argv[0][0] == '/') {
-		fs->path = strdup(argv[0]);
-	} else {
+		path = malloc(need);
+		if (!path) {
+			rc = CCRED_STORE_ERR;
+			snprintf(err, errlen, "file: out of memory");
+			goto out;
+		}
+		snprintf(path, need, "%s%s", home, argv[0] + 1);
+	} else if (argv[0][0] != '/') {
 		snprintf(err, errlen, "file %s: PATH must be absolute or start with ~/", argv[0]);
 		goto out;
 	}
-	if (!fs->path) {
-		rc = CCRED_STORE_ERR;
-		snprintf(err, errlen, "file: out of memory");
-		goto out;
-	}
-	need = strlen(fs->path) + sizeof("file ");
-	fs->desc = malloc(need);
-	if (!fs->desc) {
-		rc = CCRED_STORE_ERR;
-		snprintf(err, errlen, "file: out of memory");
-		goto out;
-	}
-	snprintf(fs->desc, need, "file %s", fs->path);
-	*state = fs;
-	fs = NULL;
-	rc = CCRED_STORE_OK;
+	rc = ccredi_store_one_new(svc, "file", path ? path : argv[0], state, err, errlen);
 out:
-	if (fs) {
-		free(fs->path);
-		free(fs->desc);
-		free(fs);
-	}
+	free(path);
 	return rc;
 }
 
 static int file_get(void *state, const struct ccred_store_key *key, char *buf, size_t bufsize,
                     size_t *len, char *err, size_t errlen)
 {
-	struct file_store *fs = state;
+	struct ccredi_store_one *fs = state;
 
 	(void)key;
-	return ccredi_secretfile_read(fs->svc, fs->desc, fs->path, CCREDI_SECRETFILE_PRIVATE, buf,
+	return ccredi_secretfile_read(fs->svc, fs->desc, fs->arg, CCREDI_SECRETFILE_PRIVATE, buf,
 	                              bufsize, len, err, errlen);
 }
 
@@ -299,7 +264,7 @@ static int write_all(int fd, const char *p, size_t n)
 static int file_set(void *state, const struct ccred_store_key *key, const char *secret,
                     size_t len, char *err, size_t errlen)
 {
-	struct file_store *fs = state;
+	struct ccredi_store_one *fs = state;
 	char *dir = NULL, *tmp = NULL, *slash;
 	unsigned char rnd[6];
 	size_t need;
@@ -315,7 +280,7 @@ static int file_set(void *state, const struct ccred_store_key *key, const char *
 		         fs->desc);
 		goto out;
 	}
-	dir = strdup(fs->path);
+	dir = strdup(fs->arg);
 	if (!dir) {
 		snprintf(err, errlen, "%s: out of memory", fs->desc);
 		goto out;
@@ -332,20 +297,20 @@ static int file_set(void *state, const struct ccred_store_key *key, const char *
 		if (make_parents(dir, fs->desc, err, errlen) != CCRED_STORE_OK)
 			goto out;
 	}
-	need = strlen(fs->path) + 16;
+	need = strlen(fs->arg) + 16;
 	tmp = malloc(need);
 	if (!tmp) {
 		snprintf(err, errlen, "%s: out of memory", fs->desc);
 		goto out;
 	}
 	for (tries = 0; tries < 16; tries++) {
-		size_t dlen = (size_t)(strrchr(fs->path, '/') - fs->path);
+		size_t dlen = (size_t)(strrchr(fs->arg, '/') - fs->arg);
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
 			snprintf(err, errlen, "%s: getrandom: %s", fs->desc, strerror(errno));
 			goto out;
 		}
-		snprintf(tmp, need, "%.*s/.%s.%02x%02x%02x%02x%02x%02x", (int)dlen, fs->path,
-		         fs->path + dlen + 1, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		snprintf(tmp, need, "%.*s/.%s.%02x%02x%02x%02x%02x%02x", (int)dlen, fs->arg,
+		         fs->arg + dlen + 1, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
 		          0600);
 		if (fd >= 0 || errno != EEXIST)
@@ -367,7 +332,7 @@ static int file_set(void *state, const struct ccred_store_key *key, const char *
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, fs->path) != 0) {
+	if (rename(tmp, fs->arg) != 0) {
 		snprintf(err, errlen, "%s: cannot rename %s: %s", fs->desc, tmp, strerror(errno));
 		goto out;
 	}
@@ -394,11 +359,11 @@ out:
 
 static int file_erase(void *state, const struct ccred_store_key *key, char *err, size_t errlen)
 {
-	struct file_store *fs = state;
+	struct ccredi_store_one *fs = state;
 	int rc = CCRED_STORE_OK;
 
 	(void)key;
-	if (unlink(fs->path) != 0) {
+	if (unlink(fs->arg) != 0) {
 		if (errno == ENOENT) {
 			snprintf(err, errlen, "%s: no such file", fs->desc);
 			rc = CCRED_STORE_NOTFOUND;
@@ -410,33 +375,18 @@ static int file_erase(void *state, const struct ccred_store_key *key, char *err,
 	return rc;
 }
 
-static void file_close(void *state)
-{
-	struct file_store *fs = state;
-
-	if (!fs)
-		return;
-	free(fs->path);
-	free(fs->desc);
-	free(fs);
-}
-
-static const char *file_describe(void *state)
-{
-	return ((struct file_store *)state)->desc;
-}
+static const struct ccred_store_vtable file_vt = {
+	.name = "file",
+	.open = file_open,
+	.get = file_get,
+	.set = file_set,
+	.erase = file_erase,
+	.close = ccredi_store_one_close,
+	.describe = ccredi_store_one_describe,
+};
 
 int ccredi_store_file_initvt(int major, int minor, struct ccred_store_vtable *vt)
 {
 	(void)minor; /* everything we have is minor 0 */
-	if (major != CCRED_STORE_ABI_MAJOR)
-		return CCRED_STORE_ERR_VERSION;
-	vt->name = "file";
-	vt->open = file_open;
-	vt->get = file_get;
-	vt->set = file_set;
-	vt->erase = file_erase;
-	vt->close = file_close;
-	vt->describe = file_describe;
-	return CCRED_STORE_OK;
+	return ccredi_store_builtin_initvt(major, vt, &file_vt);
 }

@@ -27,67 +27,30 @@
 #include "stores/builtin.h"
 #include "stores/secretfile.h"
 
-#ifndef HAVE_SECURE_GETENV
-#define secure_getenv getenv
-#endif
-
-struct systemd_store {
-	const struct ccred_store_services *svc;
-	char *name;
-	char *desc; /* "systemd NAME" */
-};
-
 static int systemd_open(const struct ccred_store_services *svc, int argc, char *const *argv,
                         void **state, char *err, size_t errlen)
 {
-	struct systemd_store *ss = NULL;
-	size_t need;
-	int rc = CCRED_STORE_ERR_ARGS;
+	int rc;
 
-	*state = NULL;
-	if (!svc || svc->version < 1 || !svc->wipe) {
-		snprintf(err, errlen, "systemd: host services too old");
-		return CCRED_STORE_ERR; /* nothing to clean up yet */
-	}
+	rc = ccredi_store_open_check(svc, "systemd", CCREDI_STORE_NEEDS_WIPE, state, err, errlen);
+	if (rc != CCRED_STORE_OK)
+		return rc;
 	if (argc != 1) {
 		snprintf(err, errlen, "systemd: expects exactly one argument, the credential NAME");
-		goto out;
+		return CCRED_STORE_ERR_ARGS;
 	}
 	if (!argv[0][0] || strchr(argv[0], '/') || strcmp(argv[0], ".") == 0 ||
 	    strcmp(argv[0], "..") == 0) {
 		snprintf(err, errlen, "systemd %s: not a credential name", argv[0]);
-		goto out;
+		return CCRED_STORE_ERR_ARGS;
 	}
-	rc = CCRED_STORE_ERR;
-	ss = calloc(1, sizeof(*ss));
-	if (!ss)
-		goto out;
-	ss->svc = svc;
-	ss->name = strdup(argv[0]);
-	need = strlen(argv[0]) + sizeof("systemd ");
-	ss->desc = malloc(need);
-	if (!ss->name || !ss->desc)
-		goto out;
-	snprintf(ss->desc, need, "systemd %s", ss->name);
-	*state = ss;
-	ss = NULL;
-	rc = CCRED_STORE_OK;
-out:
-	/* The only failure after the argument checks. */
-	if (rc == CCRED_STORE_ERR)
-		snprintf(err, errlen, "systemd: out of memory");
-	if (ss) {
-		free(ss->name);
-		free(ss->desc);
-		free(ss);
-	}
-	return rc;
+	return ccredi_store_one_new(svc, "systemd", argv[0], state, err, errlen);
 }
 
 static int systemd_get(void *state, const struct ccred_store_key *key, char *buf,
                        size_t bufsize, size_t *len, char *err, size_t errlen)
 {
-	struct systemd_store *ss = state;
+	struct ccredi_store_one *ss = state;
 	const char *dir;
 	char *path = NULL;
 	size_t need;
@@ -105,49 +68,33 @@ static int systemd_get(void *state, const struct ccred_store_key *key, char *buf
 		rc = CCRED_STORE_UNAVAILABLE;
 		goto out;
 	}
-	need = strlen(dir) + strlen(ss->name) + 2;
+	need = strlen(dir) + strlen(ss->arg) + 2;
 	path = malloc(need);
 	if (!path) {
 		snprintf(err, errlen, "%s: out of memory", ss->desc);
 		goto out;
 	}
-	snprintf(path, need, "%s/%s", dir, ss->name);
+	snprintf(path, need, "%s/%s", dir, ss->arg);
 	rc = ccredi_secretfile_read(ss->svc, ss->desc, path, CCREDI_SECRETFILE_SYSTEMD, buf,
 	                            bufsize, len, err, errlen);
 	if (rc == CCRED_STORE_NOTFOUND && *len == 0 && strstr(err, ": no such file"))
-		snprintf(err, errlen, "%s: no credential %s in %s", ss->desc, ss->name, dir);
+		snprintf(err, errlen, "%s: no credential %s in %s", ss->desc, ss->arg, dir);
 out:
 	free(path);
 	return rc;
 }
 
-static void systemd_close(void *state)
-{
-	struct systemd_store *ss = state;
-
-	if (!ss)
-		return;
-	free(ss->name);
-	free(ss->desc);
-	free(ss);
-}
-
-static const char *systemd_describe(void *state)
-{
-	return ((struct systemd_store *)state)->desc;
-}
+static const struct ccred_store_vtable systemd_vt = {
+	.name = "systemd",
+	.open = systemd_open,
+	.get = systemd_get,
+	/* read-only: systemd owns the directory */
+	.close = ccredi_store_one_close,
+	.describe = ccredi_store_one_describe,
+};
 
 int ccredi_store_systemd_initvt(int major, int minor, struct ccred_store_vtable *vt)
 {
 	(void)minor; /* everything we have is minor 0 */
-	if (major != CCRED_STORE_ABI_MAJOR)
-		return CCRED_STORE_ERR_VERSION;
-	vt->name = "systemd";
-	vt->open = systemd_open;
-	vt->get = systemd_get;
-	vt->set = NULL; /* read-only: systemd owns the directory */
-	vt->erase = NULL;
-	vt->close = systemd_close;
-	vt->describe = systemd_describe;
-	return CCRED_STORE_OK;
+	return ccredi_store_builtin_initvt(major, vt, &systemd_vt);
 }

@@ -89,20 +89,13 @@ else
 fi
 gcc -O2 -o "$work/floor" "$top/tests/bench/floor.c"
 gcc -O2 -o "$work/floor-jsonc" "$top/tests/bench/floor.c" -Wl,--no-as-needed -ljson-c
-# The floor linked with the very libccred the command uses (libc only: json-c
-# is in a module a hit never loads; floor-jsonc shows what linking it costs):
-# floor, floor-jsonc, floor-libccred and the hit split a hit's cost.
-libdir=$(ldd "$CCRED" 2>/dev/null | sed -n 's|.*libccred\.so\.[0-9]* => \(/.*\)/libccred\.so.*|\1|p')
-floor_lib=
-if [ -n "$libdir" ]; then
-	gcc -O2 -o "$work/floor-libccred" "$top/tests/bench/floor.c" -L"$libdir" \
-		-Wl,-rpath,"$libdir" -Wl,--no-as-needed -lccred && floor_lib="$work/floor-libccred"
-fi
+# floor-jsonc shows what linking json-c would cost (it lives in a module a
+# hit never loads; the command carries libccred's code and links only libc).
 gcc -O2 -static -o "$work/stdin-from" "$top/tests/bench/stdin-from.c"
 # shellcheck disable=SC2046 # pkg-config's flags are words
 gcc -O2 -o "$work/git-credential-libsecret" "$gcl_src/git-credential-libsecret.c" \
 	$(pkg-config --cflags --libs libsecret-1 glib-2.0)
-echo "floor, floor linked with json-c${floor_lib:+ and with libccred}, git-credential-libsecret: built with gcc -O2"
+echo "floor, floor linked with json-c, git-credential-libsecret: built with gcc -O2"
 
 # ---------------------------------------------------------------- servers
 say "real servers: oidc-provider on loopback, gnome-keyring on a private bus"
@@ -189,10 +182,8 @@ row "secret-tool lookup + curl (sh script)" "$script" "$t_hit"
 echo "(*) fed through stdin-from, whose own cost ($(ms "$(awk -v l="$launch" -v f="$t_floor" 'BEGIN { print l - f }')") ms) is subtracted; raw $(ms "$gcl_raw") ms"
 
 say "1b. cache hit vs the floor: $rounds rounds of $runs runs each"
-hit_cmds=("$c_floor" "$c_jsonc")
-[ -z "$floor_lib" ] || hit_cmds+=("$floor_lib")
-hit_cmds+=("$c_hit")
-printf '%-6s %9s %9s %9s %9s %9s %9s\n' round "floor" "+json-c" "+libccred" "hit" "hit/floor" "cpu ratio"
+hit_cmds=("$c_floor" "$c_jsonc" "$c_hit")
+printf '%-6s %9s %9s %9s %9s %9s\n' round "floor" "+json-c" "hit" "hit/floor" "cpu ratio"
 : >"$work/hit.ratios"
 : >"$work/hit.cpu"
 for r in $(seq "$rounds"); do
@@ -206,12 +197,11 @@ for r in $(seq "$rounds"); do
 	f=$(median "$work/hit.$r.json" "$c_floor")
 	h=$(median "$work/hit.$r.json" "$c_hit")
 	j=$(median "$work/hit.$r.json" "$c_jsonc")
-	l=$([ -z "$floor_lib" ] || median "$work/hit.$r.json" "$floor_lib")
 	ratio "$h" "$f" >>"$work/hit.ratios"
 	echo >>"$work/hit.ratios"
 	rc_=$(ratio "$(cpu "$work/hit.$r.json" "$c_hit")" "$(cpu "$work/hit.$r.json" "$c_floor")")
 	echo "$rc_" >>"$work/hit.cpu"
-	printf '%-6s %9s %9s %9s %9s %9s %9s\n' "$r" "$(ms "$f")" "$(ms "$j")" "${l:+$(ms "$l")}" \
+	printf '%-6s %9s %9s %9s %9s %9s\n' "$r" "$(ms "$f")" "$(ms "$j")" \
 		"$(ms "$h")" "$(ratio "$h" "$f")" "$rc_"
 done
 r_hit=$(median_of <"$work/hit.ratios")

@@ -95,12 +95,12 @@ cgit() {
 		-c user.name=tester -c user.email=tester@example.invalid "$@"
 }
 
-# A copy of the built binary under the name docker runs it by.  The build
-# tree's $CCRED is a libtool wrapper script: a link to it would lose argv[0].
+# A link to the binary under the name docker runs it by, as installed.
+# ($CCRED is the binary itself: it links libccred's code statically, so the
+# build tree has no libtool wrapper script whose link would lose argv[0].)
 docker_helper_link() {
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	ln -sf "$CCRED_BUILDDIR/.libs/ccred" "$BATS_TEST_TMPDIR/bin/docker-credential-ccred"
-	export LD_LIBRARY_PATH=$CCRED_BUILDDIR/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	ln -sf "$CCRED" "$BATS_TEST_TMPDIR/bin/docker-credential-ccred"
 	export PATH=$BATS_TEST_TMPDIR/bin:$PATH
 }
 

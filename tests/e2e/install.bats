@@ -100,13 +100,19 @@ EOF
 	assert_output 1
 }
 
-@test "install: the installed ccred runs on the installed library and says its version" {
+@test "install: the installed ccred says its version and carries libccred's code (libc only)" {
 	run --separate-stderr "$PREFIX/bin/ccred" --version
 	assert_success
 	assert_output "$("$CCRED" --version)"
 	assert_output --regexp '^ccred [0-9]+\.[0-9]+\.[0-9]+'
-	run bash -c 'ldd "$1" | grep libccred' _ "$PREFIX/bin/ccred"
-	assert_output --partial "=> $PREFIX/lib/libccred.so"
+	# Linked statically with the library's objects: a cache hit maps no
+	# libccred.so, and the command exports nothing.
+	run bash -c 'readelf -d "$1" | grep NEEDED' _ "$PREFIX/bin/ccred"
+	assert_success
+	assert_output --partial libc.so
+	refute_output --partial libccred
+	run bash -c 'nm -D --defined-only "$1" | grep -c " ccred_"' _ "$PREFIX/bin/ccred"
+	assert_output 0
 }
 
 @test "install: git finds git-credential-ccred on PATH; it answers get with a live token" {
