@@ -19,6 +19,8 @@ setup() {
 }
 
 teardown() {
+	# A failed assertion must not leave the command-line watcher running.
+	[ -z "${WATCH_STOP:-}" ] || touch "$WATCH_STOP"
 	ccred_test_teardown
 }
 
@@ -491,6 +493,7 @@ battery_newlines() {
 	printf '%s\n' "$WATCH_SECRET" >"$f"
 	chmod 600 "$pat" "$f"
 	: >"$hits"
+	WATCH_STOP=$stop
 	# A watcher sweeps every command line on the machine until told to stop.
 	(
 		n=0
