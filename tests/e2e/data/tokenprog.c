@@ -1,6 +1,7 @@
 /*
  * tokenprog PROFILE: what a C program outside the tree does with libccred.
- * Built by tests/e2e/install.bats against the installed library with
+ * Built against the installed library (tests/e2e/install.bats, an installed
+ * prefix; tests/packaging/packages.bats, the libccred-dev package) with
  * `pkg-config --cflags --libs libccred`.  Prints the token on stdout and its
  * type, remaining life and scope on stderr; on failure the library's
  * message on stderr and the command's exit status.
