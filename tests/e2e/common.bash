@@ -25,6 +25,10 @@
 #   fault_requests             number of requests the fault server has seen
 #   fault_stop
 #   ccred_test_teardown        stop every server, keyring and bus started here
+#   ccred_time_bound_ms SECS   the most milliseconds a ccred run bounded by a
+#                              SECS-second timeout may take in this stage:
+#                              SECS plus a slack that scales with the stage
+#                              (below)
 # Temp files go under $BATS_TEST_TMPDIR (or $BATS_FILE_TMPDIR in setup_file).
 
 bats_load_library bats-support
@@ -37,6 +41,27 @@ export CCRED_TEST_NODE_MODULES
 
 # shellcheck source=SCRIPTDIR/../fixtures/session.sh
 . "$CCRED_TEST_FIXTURES/session.sh"
+
+# A time bound for "ccred gave up at its timeout": SECS s plus slack.  The
+# slack is $CCRED_TEST_SLACK_MS when the stage sets it (valgrind: 20 s),
+# else 1 s plus four times what this stage and this machine's load take to
+# start and stop a ccred that does nothing (`ccred --version`, the slower of
+# two runs): under ASan, valgrind or a busy machine every ccred run is that
+# much slower, and a fixed bound would fail on a slow day without ccred
+# having waited any longer.
+ccred_time_bound_ms() {
+	local slack=${CCRED_TEST_SLACK_MS:-} i t0 t worst=0
+	if [ -z "$slack" ]; then
+		for i in 1 2; do
+			t0=${EPOCHREALTIME/./}
+			"$CCRED" --version >/dev/null 2>&1 || :
+			t=$(((${EPOCHREALTIME/./} - t0) / 1000))
+			((t > worst)) && worst=$t
+		done
+		slack=$((1000 + 4 * worst))
+	fi
+	printf '%s\n' "$(($1 * 1000 + slack))"
+}
 
 _ccred_tmp() {
 	printf '%s\n' "${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:?not running under bats}}"

@@ -9,8 +9,8 @@
 #                            texts) and HX_MS (elapsed milliseconds); never
 #                            fails by itself
 #   hx_assert_failure RC     HX_RC is RC, stdout empty, exactly one stderr line
-#   hx_assert_within SECS    HX_MS <= SECS*1000 + slack ($CCRED_TEST_SLACK_MS,
-#                            default 1000: the "timeout + 1 s" bound)
+#   hx_assert_within SECS    HX_MS <= ccred_time_bound_ms SECS (common.bash:
+#                            the timeout plus a slack scaled to the stage)
 #   hx_cache_sum             checksum of the cache entries (names and
 #                            contents; lock files are not entries)
 #   hx_ms                    the time now in Unix milliseconds
@@ -73,7 +73,8 @@ hx_assert_failure() {
 }
 
 hx_assert_within() {
-	local limit=$(($1 * 1000 + ${CCRED_TEST_SLACK_MS:-1000}))
+	local limit
+	limit=$(ccred_time_bound_ms "$1")
 	if [ "$HX_MS" -gt "$limit" ]; then
 		printf 'took %s ms, more than %s ms\n' "$HX_MS" "$limit" >&2
 		return 1
