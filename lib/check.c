@@ -82,14 +82,16 @@ static const char *proxy_for(const struct ccred_ctx *ctx, const struct ccredi_ur
 {
 	const char *p;
 
+	/* Plain http never goes through a proxy (modules/http-curl). */
+	if (strcmp(u->scheme, "http") == 0)
+		return NULL;
 	if (ctx->prof.proxy)
 		return ctx->prof.proxy;
 	if (no_proxy_matches(u->host))
 		return NULL;
 	/* curl reads http_proxy in lower case only (HTTP_PROXY can be set by a
 	 * CGI request header). */
-	p = strcmp(u->scheme, "https") == 0 ? env2("https_proxy", "HTTPS_PROXY")
-	                                    : env2("http_proxy", NULL);
+	p = env2("https_proxy", "HTTPS_PROXY");
 	return p ? p : env2("all_proxy", "ALL_PROXY");
 }
 

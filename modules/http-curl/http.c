@@ -185,21 +185,82 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 	return n;
 }
 
+/* Case-insensitive strstr for the short ASCII words below. */
+static const char *find_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; *s; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return s;
+	return NULL;
+}
+
+/*
+ * Makes one line of libcurl's own text fit for a trace: control characters
+ * (a server's certificate names reach these lines) become '?'; the rest of
+ * a line that names a credential header is cut, whatever the HTTP version
+ * wrote it (HTTP/2 logs its request headers as text, "h2h3 [authorization:
+ * Basic ...]"); and the user:password of a URL (a proxy's, from the
+ * environment) is dropped.
+ */
+static void redact_line(char *line, size_t cap)
+{
+	static const char *const words[] = {"authorization", "cookie"};
+	const char *at;
+	char *p, *u;
+
+	for (p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if ((at = find_word(line, words[i]))) {
+			p = line + (at - line) + strlen(words[i]);
+			snprintf(p, cap - (size_t)(p - line), " [redacted]");
+		}
+	for (p = line; (p = strstr(p, "://")); p = u) {
+		u = p + 3;
+		at = u + strcspn(u, "@/ '\"");
+		if (*at == '@') {
+			char rest[256];
+			snprintf(rest, sizeof(rest), "%s", at);
+			snprintf(u, cap - (size_t)(u - line), "[redacted]%s", rest);
+			wipe(rest, sizeof(rest));
+			u += strlen("[redacted]");
+			if ((size_t)(u - line) >= cap - 1)
+				break;
+		}
+	}
+}
+
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 {
 	const struct ccredi_http_request *req = userp;
 	char line[256];
-	size_t n;
 
+	(void)h;
 	/* Only curl's own info lines: headers and bodies carry the secret
-	 * (Authorization, the form) and the token. */
+	 * (Authorization, the form) and the token.  Even those lines are
+	 * redacted: some carry request headers. */
 	if (type != CURLINFO_TEXT || !req->trace)
 		return 0;
-	n = size < sizeof(line) - 1 ? size : sizeof(line) - 1;
-	memcpy(line, data, n);
-	line[n] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	req->trace(req->host, line);
+	while (size > 0) {
+		const char *nl = memchr(data, '\n', size);
+		size_t len = nl ? (size_t)(nl - data) : size, n;
+
+		n = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
+		memcpy(line, data, n);
+		line[n] = '\0';
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		redact_line(line, sizeof(line));
+		if (*line)
+			req->trace(req->host, line);
+		wipe(line, sizeof(line));
+		len += nl != NULL;
+		data += len;
+		size -= len;
+	}
 	return 0;
 }
 
@@ -278,9 +339,14 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
-	/* The environment's proxies (https_proxy, no_proxy) apply unless the
-	 * profile names one; nothing here turns them off. */
-	if (req->proxy)
+	/* Plain http never goes through a proxy: the form (the client secret)
+	 * would reach it in clear, and a loopback host would be resolved on
+	 * the proxy's machine.  An empty CURLOPT_PROXY turns off the profile's
+	 * proxy and the environment's alike.  Otherwise the environment's
+	 * proxies (https_proxy, no_proxy) apply unless the profile names one. */
+	if (strncasecmp(req->url, "http://", 7) == 0)
+		curl_easy_setopt(h, CURLOPT_PROXY, "");
+	else if (req->proxy)
 		curl_easy_setopt(h, CURLOPT_PROXY, req->proxy);
 	if (req->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);

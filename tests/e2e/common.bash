@@ -10,7 +10,7 @@
 #   ccred_test_certs           make certs once per file; exports CCRED_TEST_CERTS
 #                              (dir with ca.pem, server.pem/.key, other-ca.pem,
 #                              wronghost.pem/.key)
-#   oidc_start [TTL] [--https] [--clients=FILE]
+#   oidc_start [TTL] [--https|--http2] [--clients=FILE]
 #                              real oidc-provider (FILE: extra clients, see
 #                              oidc-server.mjs); exports OIDC_ISSUER,
 #                              OIDC_TOKEN_URL, OIDC_LOG, OIDC_PORT, OIDC_PID,
@@ -89,6 +89,7 @@ oidc_start() {
 	for a in "$@"; do
 		case $a in
 		--https) https=1 ;;
+		--http2) https=1; extra+=(--http2) ;;
 		--clients=*) extra+=(--clients "${a#--clients=}") ;;
 		[0-9]*) ttl=$a ;;
 		*) echo "oidc_start: bad argument $a" >&2; return 64 ;;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# Proxies: a profile's `proxy` is used for the token endpoint; without one
-# the usual http_proxy / https_proxy / no_proxy variables apply (libcurl
-# reads them; nothing in ccred turns them off).  The proxy is a loopback
-# fixture that logs each request; the token comes from the real
+# Proxies: a profile's `proxy` is used for an https token endpoint; without
+# one the usual https_proxy / no_proxy variables apply (libcurl reads them).
+# A plain-http endpoint (loopback only) never goes through any proxy: the
+# form would carry the client secret to it in clear.  The proxy is a
+# loopback fixture that logs each request; the token comes from the real
 # oidc-provider through it.
 
 setup() {
@@ -16,16 +17,25 @@ teardown() {
 	ccred_test_teardown
 }
 
-@test "profile proxy: the token request goes through it" {
+@test "plain http never goes through a proxy: not the profile's, not http_proxy's or all_proxy's" {
 	oidc_start
 	proxy_start
 	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
-		secret_store="file $HX_POST" proxy="$PROXY_URL"
+		secret_store="file $HX_POST" proxy="$PROXY_URL" cache=no
+	hx_profile e token_url="$OIDC_TOKEN_URL" client_id=post-client \
+		secret_store="file $HX_POST" cache=no
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
-	assert_equal "$(oidc_grants post-client)" 1
-	run jq -r '[.method, .target] | @tsv' "$PROXY_LOG"
-	assert_output "$(printf 'POST\t%s' "$OIDC_TOKEN_URL")"
+	http_proxy=$PROXY_URL hx_run -p e token
+	assert_equal "$HX_RC" 0
+	HTTP_PROXY=$PROXY_URL ALL_PROXY=$PROXY_URL all_proxy=$PROXY_URL hx_run -p e token
+	assert_equal "$HX_RC" 0
+	# The server saw every request; the proxy saw none.
+	assert_equal "$(oidc_grants post-client)" 3
+	assert_equal "$(proxy_requests)" 0
+	# Even a dead proxy changes nothing for plain http.
+	http_proxy=http://127.0.0.1:9 hx_run -p e token
+	assert_equal "$HX_RC" 0
 }
 
 @test "profile proxy over https: a CONNECT tunnel, TLS still verified end to end" {
@@ -47,16 +57,6 @@ teardown() {
 	[[ $HX_ERR == *"TLS verification failed"* ]]
 }
 
-@test "http_proxy from the environment when the profile names none" {
-	oidc_start
-	proxy_start
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $HX_POST"
-	http_proxy=$PROXY_URL hx_run -p o token
-	assert_equal "$HX_RC" 0
-	assert_equal "$(proxy_requests)" 1
-	assert_equal "$(oidc_grants post-client)" 1
-}
-
 @test "https_proxy from the environment, and no_proxy skips it" {
 	oidc_start --https
 	proxy_start
@@ -72,20 +72,20 @@ teardown() {
 }
 
 @test "the profile's proxy wins over the environment's" {
-	oidc_start
+	oidc_start --https
 	proxy_start
 	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
-		secret_store="file $HX_POST" proxy="$PROXY_URL"
+		secret_store="file $HX_POST" proxy="$PROXY_URL" ca_file="$OIDC_CA"
 	# A proxy on a closed port: used, it would fail the request.
-	http_proxy=http://127.0.0.1:9 hx_run -p o token
+	https_proxy=http://127.0.0.1:9 hx_run -p o token
 	assert_equal "$HX_RC" 0
 	assert_equal "$(proxy_requests)" 1
 }
 
 @test "a dead proxy: 75 within the timeout, naming the proxy" {
-	oidc_start
+	oidc_start --https
 	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
-		secret_store="file $HX_POST" proxy=http://127.0.0.1:9 timeout=3
+		secret_store="file $HX_POST" proxy=http://127.0.0.1:9 timeout=3 ca_file="$OIDC_CA"
 	hx_run -p o token
 	hx_assert_failure 75
 	hx_assert_within 3

@@ -141,6 +141,59 @@ wait_for() {
 	no_match "$BATS_TEST_TMPDIR"/hx/trace-*
 }
 
+# trace_over MODE: -v -v of a client_secret_basic and a client_secret_post
+# fetch from the real server started with MODE (--https: HTTP/1.1, --http2:
+# HTTP/2, where libcurl logs its request headers as text lines), with a
+# secret that form-encoding changes; the trace must hold none of the secret,
+# its form encoding, base64 of client_id:secret (raw or form-encoded), or
+# the token, and no Authorization value.
+trace_over() {
+	local d=$BATS_TEST_TMPDIR/hx secret='Se+c/r=e&t%xy' p enc
+	jq -n --arg s "$secret" '[{client_id: "tb-client", client_secret: $s,
+		token_endpoint_auth_method: "client_secret_basic"}]' >"$d/clients.json"
+	oidc_start "$1" --clients="$d/clients.json"
+	(umask 077 && printf '%s\n' "$secret" >"$d/tb-secret")
+	hx_profile b token_url="$OIDC_TOKEN_URL" client_id=tb-client secret_store="file $d/tb-secret" \
+		auth_method=client_secret_basic ca_file="$OIDC_CA" cache=no
+	hx_profile p token_url="$OIDC_TOKEN_URL" client_id=tb-client secret_store="file $d/tb-secret" \
+		auth_method=client_secret_post ca_file="$OIDC_CA" cache=no
+	enc=$(jq -rn --arg s "$secret" '$s | @uri')
+	{
+		printf '%s\n' "$secret" "$enc"
+		printf '%s' "tb-client:$secret" | base64 -w0
+		echo
+		printf '%s' "tb-client:$enc" | base64 -w0
+		echo
+	} >"$HX_PATS"
+	for p in b p; do
+		hx_run -v -v -p "$p" token
+		assert_equal "$HX_RC" 0
+		printf '%s\n' "$HX_OUT" >>"$HX_PATS"
+		cp "$d/stderr" "$d/trace-$p"
+		grep -q '^ccred: http: ' "$d/trace-$p"
+	done
+	assert_equal "$(oidc_grants tb-client)" 2
+	no_match "$d"/trace-*
+	# No Authorization value in any form, and the lines that named one are
+	# still there, redacted.
+	if grep -i -E 'authorization[]: ]*[^][ ]' "$d"/trace-* | grep -v -F 'authorization [redacted]'; then
+		echo "an Authorization value in the trace" >&2
+		return 1
+	fi
+}
+
+@test "-v -v over HTTP/1.1: no secret, no encoding of it, no token, no Authorization value" {
+	trace_over --https
+	grep -q 'HTTP/1.1' "$BATS_TEST_TMPDIR"/hx/trace-b
+}
+
+@test "-v -v over HTTP/2: no secret, no encoding of it, no token, no Authorization value" {
+	trace_over --http2
+	# The request went over HTTP/2, whose headers libcurl logs as text.
+	grep -q -E 'h2h3|HTTP/2' "$BATS_TEST_TMPDIR"/hx/trace-b
+	grep -q -i 'authorization \[redacted\]' "$BATS_TEST_TMPDIR"/hx/trace-b
+}
+
 # nobody_dir: a directory the user nobody owns, for running ccred as nobody.
 nobody_dir() {
 	HX_NOBODY_DIR=$(mktemp -d /tmp/ccred-nobody.XXXXXX)
