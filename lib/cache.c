@@ -6,7 +6,9 @@
  * Every entry is written to a temp file in the same directory and renamed
  * over the old one, so a reader sees the old entry or the new one, whole.
  * The directory must be the user's and 0700, entries the user's and 0600,
- * opened without following links; anything else is ignored and replaced.
+ * opened without following links.  A refused entry is fetched anew and
+ * replaced; a refused directory is not used, and never emptied or moved
+ * (only names ccred writes are ever removed from it).
  */
 #include "ccred-int.h"
 
@@ -127,14 +129,51 @@ static enum dir_verdict dir_check(int fd, struct stat *st, char *why, size_t why
 	return DIR_OK;
 }
 
-static bool has_suffix(const char *s, const char *suffix)
+static bool all_hex(const char *s, size_t n)
 {
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
 }
 
-/* Calls fn on each name in the directory dirfd (not "." and ".."). */
-static void each_name(int dirfd, void (*fn)(int dirfd, const char *name, void *arg), void *arg)
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/*
+ * The only names ccred ever writes in its cache directory, and so the only
+ * ones it ever removes: STEM.tok (an entry), STEM.lock (a fetch lock) and
+ * .STEM.PID.RANDOM.tmp (an entry being written), STEM being 32 hex digits.
+ * Anything else there is someone else's and is left alone.
+ */
+enum cache_name { NAME_OTHER, NAME_ENTRY, NAME_LOCK, NAME_TEMP };
+
+static enum cache_name cache_name_kind(const char *name)
+{
+	size_t n = strlen(name);
+	const char *dot;
+
+	if (n == 36 && all_hex(name, 32) && strcmp(name + 32, ".tok") == 0)
+		return NAME_ENTRY;
+	if (n == 37 && all_hex(name, 32) && strcmp(name + 32, ".lock") == 0)
+		return NAME_LOCK;
+	/* .STEM.PID.RANDOM.tmp */
+	if (n >= 1 + 32 + 2 + 1 + 8 + 4 && name[0] == '.' && all_hex(name + 1, 32) && name[33] == '.' &&
+	    strcmp(name + n - 4, ".tmp") == 0 && name[n - 13] == '.' &&
+	    all_hex(name + n - 12, 8) && (dot = strchr(name + 34, '.')) == name + n - 13 &&
+	    all_digits(name + 34, (size_t)(dot - (name + 34))))
+		return NAME_TEMP;
+	return NAME_OTHER;
+}
+
+/* Calls fn on each name in the directory dirfd (not "." and ".."); stops
+ * when fn returns false. */
+static void each_name(int dirfd, bool (*fn)(int dirfd, const char *name, void *arg), void *arg)
 {
 	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	struct dirent *de;
@@ -147,70 +186,30 @@ static void each_name(int dirfd, void (*fn)(int dirfd, const char *name, void *a
 		return;
 	}
 	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, ".."))
-			fn(dirfd, de->d_name, arg);
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") &&
+		    !fn(dirfd, de->d_name, arg))
+			break;
 	closedir(d);
 }
 
-/* Drops what a refused directory holds, never following a link.  With
- * keep_locks, lock files of ours stay: another ccred may hold one now, and
- * a lock file carries no data. */
-static void purge_one(int dirfd, const char *name, void *arg)
+/* Notes the first name that ccred did not write, shown safely. */
+static bool find_stranger(int dirfd, const char *name, void *arg)
 {
-	bool keep_locks = *(bool *)arg;
-	struct stat st;
+	char *out = arg;
+	size_t i;
 
-	if (keep_locks && has_suffix(name, ".lock") &&
-	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_uid == geteuid())
-		return;
-	unlinkat(dirfd, name, 0); /* a subdirectory is not ours to remove: EISDIR */
-}
-
-static void purge(int dirfd, bool keep_locks)
-{
-	each_name(dirfd, purge_one, &keep_locks);
-}
-
-/* Moves a refused cache directory out of the way so a fresh one can take
- * its place: a symlink or other non-directory is unlinked (never followed),
- * a directory renamed aside, emptied and removed when we may.  checked is
- * what was refused (NULL when it could not be opened): when the name now
- * points elsewhere, another ccred has replaced it already. */
-static int set_aside(struct ccred_ctx *ctx, const char *path, const struct stat *checked)
-{
-	char aside[PATH_MAX];
-	unsigned int rnd = 0;
-	struct stat now;
-	int fd;
-
-	if (lstat(path, &now) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (checked && (now.st_dev != checked->st_dev || now.st_ino != checked->st_ino))
-		return 0;
-	if (!S_ISDIR(now.st_mode))
-		return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-		rnd = (unsigned int)time(NULL);
-	if (snprintf(aside, sizeof(aside), "%s.refused.%ld.%08x", path, (long)getpid(), rnd) >=
-	    (int)sizeof(aside))
-		return -1;
-	if (rename(path, aside) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if ((fd = open(aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-		purge(fd, false);
-		close(fd);
-	}
-	if (rmdir(aside) < 0)
-		ccredi_trace(ctx, 1, "cache: left the refused directory at %s (%s)", aside,
-		             strerror(errno));
-	return 0;
+	(void)dirfd;
+	if (cache_name_kind(name) != NAME_OTHER)
+		return true;
+	for (i = 0; name[i] && i < 64; i++)
+		out[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+	out[i] = '\0';
+	return false;
 }
 
 int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, size_t whylen)
 {
-	bool repair = flags & CCREDI_CACHE_REPAIR;
-	char *path = cache_dir_path(), reason[256];
+	char *path = cache_dir_path(), reason[256], stranger[65];
 	struct stat st;
 	int fd = -1;
 
@@ -219,12 +218,19 @@ int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, 
 		snprintf(why, whylen, "neither XDG_RUNTIME_DIR nor HOME is set");
 		return -1;
 	}
-	/* Each round fixes one thing: a missing directory, a refused one. */
-	for (int round = 0; round < 4; round++) {
-		enum dir_verdict v = DIR_FOREIGN;
+	/*
+	 * A directory that is not right is not used for this call (the token
+	 * is still handed out), and never emptied, renamed or repaired by
+	 * deleting: the path may lead through links the user does not control
+	 * (root with a user's HOME whose ~/.cache points at /etc), and what is
+	 * there may not be ccred's.  The one repair is a chmod to 0700 of a
+	 * directory of the user's that holds only names ccred writes.
+	 */
+	for (int round = 0; round < 2; round++) {
+		enum dir_verdict v;
 
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT) {
+		if (fd < 0 && errno == ENOENT && round == 0) {
 			if (!(flags & CCREDI_CACHE_CREATE)) {
 				snprintf(why, whylen, "%s does not exist", path);
 				break;
@@ -237,39 +243,36 @@ int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, 
 			}
 			continue;
 		}
-		if (fd < 0)
-			snprintf(reason, sizeof(reason), "it is not a directory of yours (%s)",
-			         strerror(errno));
-		else if ((v = dir_check(fd, &st, reason, sizeof(reason))) == DIR_OK)
-			break;
-		snprintf(why, whylen, "refusing %s: %s", path, reason);
-		if (!repair) {
-			ccredi_trace(ctx, 1, "cache: %s", why);
+		if (fd < 0) {
+			snprintf(why, whylen,
+			         "refusing %s: it is not a directory of yours (%s); "
+			         "ccred leaves it alone",
+			         path, strerror(errno));
 			break;
 		}
-		if (v == DIR_BAD_MODE) {
-			/* Ours, but others could look in: whatever it holds is
-			 * dropped, and the directory made private again. */
-			ccredi_trace(ctx, 1, "cache: %s; dropping its entries and making it 0700",
-			             why);
-			purge(fd, true);
-			if (fchmod(fd, 0700) == 0)
+		if ((v = dir_check(fd, &st, reason, sizeof(reason))) == DIR_OK)
+			break;
+		stranger[0] = '\0';
+		if (v == DIR_BAD_MODE && (flags & CCREDI_CACHE_REPAIR)) {
+			each_name(fd, find_stranger, stranger);
+			if (!*stranger && fchmod(fd, 0700) == 0) {
+				ccredi_trace(ctx, 1, "cache: %s had mode %04o; made it 0700", path,
+				             (unsigned)(st.st_mode & 07777));
 				break;
-			snprintf(why, whylen, "cannot make %s 0700: %s", path, strerror(errno));
-		} else {
-			ccredi_trace(ctx, 1, "cache: %s; replacing it", why);
-			if (set_aside(ctx, path, fd >= 0 ? &st : NULL) == 0) {
-				if (fd >= 0)
-					close(fd);
-				fd = -1;
-				continue;
 			}
-			snprintf(why, whylen, "cannot replace %s: %s", path, strerror(errno));
 		}
+		if (*stranger)
+			snprintf(why, whylen,
+			         "refusing %s: %s, and it holds '%s', which ccred did not write; "
+			         "ccred leaves it alone",
+			         path, reason, stranger);
+		else
+			snprintf(why, whylen, "refusing %s: %s; ccred leaves it alone", path,
+			         reason);
+		close(fd);
+		fd = -1;
 		break;
 	}
-	if (fd < 0 && !*why)
-		snprintf(why, whylen, "%s keeps being replaced", path);
 	if (fd >= 0 && !ctx->cache_dir)
 		ctx->cache_dir = path;
 	else
@@ -471,14 +474,15 @@ static int write_all(int fd, const char *p, size_t n)
 /* A writer killed between creating its temp file and renaming it leaves
  * the file behind; the next writer removes those a minute old (a live
  * writer holds its file for microseconds). */
-static void sweep_one(int dirfd, const char *name, void *arg)
+static bool sweep_one(int dirfd, const char *name, void *arg)
 {
 	time_t now = *(time_t *)arg;
 	struct stat st;
 
-	if (name[0] == '.' && has_suffix(name, ".tmp") &&
+	if (cache_name_kind(name) == NAME_TEMP &&
 	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime < now - 60)
 		unlinkat(dirfd, name, 0);
+	return true;
 }
 
 int ccredi_cache_write(int dirfd, const char *stem, const char *key,
@@ -546,10 +550,12 @@ int ccredi_cache_remove(int dirfd, const char *stem)
 	return 0;
 }
 
-static void drop_entry(int dirfd, const char *name, void *arg)
+static bool drop_entry(int dirfd, const char *name, void *arg)
 {
-	if (name[0] != '.' && has_suffix(name, ".tok"))
+	(void)arg;
+	if (cache_name_kind(name) == NAME_ENTRY)
 		unlinkat(dirfd, name, 0);
+	return true;
 }
 
 void ccredi_cache_remove_all(int dirfd)

@@ -192,9 +192,10 @@ int ccredi_cache_key(const struct ccredi_profile *p, struct ccredi_buf *key, cha
 /* The file stem of any key string (used for discovery entries). */
 void ccredi_cache_stem(const char *key, size_t len, char stem[33]);
 /* Opens the cache directory and checks it (ours, 0700, not a link); -1 +
- * why.  CREATE: make it when missing.  REPAIR: replace a refused one (a
- * link, another user's) or, when ours with a wrong mode, drop its entries
- * and make it 0700; without REPAIR nothing is changed. */
+ * why, and then it is not used for this call.  CREATE: make it when
+ * missing.  REPAIR: make one of ours with a wrong mode 0700 when it holds
+ * only names ccred writes.  A refused directory is never emptied, moved or
+ * replaced. */
 #define CCREDI_CACHE_CREATE 0x1u
 #define CCREDI_CACHE_REPAIR 0x2u
 int ccredi_cache_dir_open(struct ccred_ctx *ctx, unsigned int flags, char *why, size_t whylen);

@@ -1,8 +1,8 @@
 /*
- * Which profile answers: -p NAME, $CCRED_PROFILE, the longest `url` prefix
- * (callers that name a URL), "default", the only profile.  A caller that
- * names a URL never gets the last two, so a token only goes to a host it
- * was meant for.
+ * Which profile answers: -p NAME, $CCRED_PROFILE, "default", the only
+ * profile.  A caller that names a URL (git, docker) has a stricter rule of
+ * its own, so that a token only goes to a host it was meant for: the
+ * longest `url` prefix, or -p NAME when that profile's urls allow it.
  */
 #include "ccred-int.h"
 
@@ -74,18 +74,63 @@ CCRED_API ccred_error ccred_profile_select(struct ccred_ctx *ctx, const char *na
 	                  ctx->cfg.nprofiles);
 }
 
+/* Does one of p's `url` lines answer for want?  Its score (the longest
+ * match) in *score, -1 when none. */
+static bool urls_answer(const struct ccredi_profile *p, const struct ccredi_url *want, int *score)
+{
+	*score = -1;
+	for (size_t j = 0; j < p->urls->n; j++) {
+		struct ccredi_url pat;
+		int s;
+		if (ccredi_url_parse(p->urls->v[j], &pat) < 0)
+			continue;
+		s = ccredi_url_match(&pat, want);
+		if (s > *score)
+			*score = s;
+		ccredi_url_clear(&pat);
+	}
+	return *score >= 0;
+}
+
+/*
+ * The one rule for every caller that names a URL (git, docker): a token
+ * goes only to a host it was meant for.  So $CCRED_PROFILE, "default" and
+ * the only profile never apply (a variable exported for `ccred token` must
+ * not hand the token to whatever host git is asked about), and -p NAME
+ * applies only when that profile has no `url` lines or one of them matches.
+ */
 CCRED_API ccred_error ccred_profile_select_url(struct ccred_ctx *ctx, const char *name,
                                                const char *url, const char **chosen)
 {
-	const char *n = explicit_name(name);
 	struct ccredi_url want;
-	const char *best = NULL;
-	int best_score = -1;
+	const char *best = NULL, *env = getenv("CCRED_PROFILE");
+	bool have_want = url && ccredi_url_parse(url, &want) == 0;
+	int best_score = -1, score;
+	ccred_error rc;
 
-	if (n)
-		return select_named(ctx, n, chosen);
-	if (!url || ccredi_url_parse(url, &want) < 0)
-		return ccredi_err(ctx, CCRED_E_NOPROFILE, "no profile answers for that URL");
+	if (chosen)
+		*chosen = NULL;
+	if (name && *name) {
+		if ((rc = select_named(ctx, name, chosen)) != CCRED_OK)
+			goto out;
+		if (ctx->prof.urls->n == 0 || (have_want && urls_answer(&ctx->prof, &want, &score)))
+			goto out;
+		ctx->have_profile = false;
+		if (chosen)
+			*chosen = NULL;
+		rc = ccredi_err(ctx, CCRED_E_NOPROFILE,
+		                "profile '%s' does not answer for %s: none of its url lines "
+		                "matches",
+		                name, url ? url : "that URL");
+		ccredi_trace(ctx, 1, "%s", ctx->errmsg);
+		goto out;
+	}
+	if (env && *env)
+		ccredi_trace(ctx, 1, "$CCRED_PROFILE is not used for a caller that names a URL");
+	if (!have_want) {
+		rc = ccredi_err(ctx, CCRED_E_NOPROFILE, "no profile answers for that URL");
+		goto out;
+	}
 	for (size_t i = 0; i < ctx->cfg.nprofiles; i++) {
 		struct ccredi_profile p;
 		char err[256];
@@ -93,23 +138,19 @@ CCRED_API ccred_error ccred_profile_select_url(struct ccred_ctx *ctx, const char
 		if (ccredi_profile_resolve(&ctx->cfg, ctx->cfg.profiles[i].name, &p, err,
 		                           sizeof(err)) != CCRED_OK)
 			continue;
-		for (size_t j = 0; j < p.urls->n; j++) {
-			struct ccredi_url pat;
-			int score;
-			if (ccredi_url_parse(p.urls->v[j], &pat) < 0)
-				continue;
-			score = ccredi_url_match(&pat, &want);
-			if (score > best_score) {
-				best_score = score;
-				best = p.name;
-			}
-			ccredi_url_clear(&pat);
+		if (urls_answer(&p, &want, &score) && score > best_score) {
+			best_score = score;
+			best = p.name;
 		}
 	}
-	ccredi_url_clear(&want);
 	if (!best)
-		return ccredi_err(ctx, CCRED_E_NOPROFILE, "no profile has a url matching %s", url);
-	return select_named(ctx, best, chosen);
+		rc = ccredi_err(ctx, CCRED_E_NOPROFILE, "no profile has a url matching %s", url);
+	else
+		rc = select_named(ctx, best, chosen);
+out:
+	if (have_want)
+		ccredi_url_clear(&want);
+	return rc;
 }
 
 CCRED_API const char *ccred_profile_current(const struct ccred_ctx *ctx)

@@ -99,8 +99,11 @@ CCRED_API ccred_error ccred_profile_select(struct ccred_ctx *ctx, const char *na
                                            const char **chosen);
 /*
  * Select the profile whose `url` is the longest prefix of url (git's
- * credential.<url> matching).  An explicit name (or $CCRED_PROFILE) wins; the
- * "default"/only-profile fallbacks never apply.  CCRED_E_NOPROFILE when none.
+ * credential.<url> matching), for a caller that names a URL.  A token must
+ * only go to a host it was meant for, so $CCRED_PROFILE and the
+ * "default"/only-profile fallbacks never apply, and a non-NULL name applies
+ * only when that profile has no `url` lines or one of them matches url.
+ * CCRED_E_NOPROFILE when no profile answers for url.
  */
 CCRED_API ccred_error ccred_profile_select_url(struct ccred_ctx *ctx, const char *name,
                                                const char *url, const char **chosen);

@@ -353,63 +353,138 @@ crowd() {
 
 # --- refused cache directories -----------------------------------------------
 
-@test "dir: mode 0755 is refused (-v says so), its entry is not used, and it becomes 0700" {
+# listing DIR: every name in DIR with its owner, mode, size and content.
+listing() {
+	(cd "$1" && find . -printf '%p %u %m %s\n' | LC_ALL=C sort && cat ./* 2>/dev/null | sha256sum)
+}
+
+# not_used WHY: the cache directory was not used for this call: the token
+# was still handed out, fetched anew, and -v said WHY.
+not_used() {
+	tok -v
+	assert_success
+	[ -n "$output" ]
+	refute_output "$TOKEN1"
+	[[ $stderr == *"cache: not used: refusing $CACHE"*"$1"*"ccred leaves it alone"* ]]
+}
+
+@test "dir: mode 0755 holding only ccred's names is made 0700 and used; its entry serves" {
 	start
 	first_token
 	chmod 755 "$CACHE"
 	tok -v
 	assert_success
-	refute_output "$TOKEN1"
-	[[ $stderr == *"cache: refusing $CACHE"*"mode 0755"* ]]
-	assert_equal "$(grants)" 2
+	assert_output "$TOKEN1"
+	[[ $stderr == *"cache: $CACHE had mode 0755; made it 0700"* ]]
 	assert_equal "$(stat -c %a "$CACHE")" 700
-	local t2=$output
-	tok
-	assert_output "$t2"
-	assert_equal "$(grants)" 2
+	assert_equal "$(grants)" 1
 }
 
-@test "dir: owned by another user is refused, its entry is not used, and it is replaced" {
+@test "dir: mode 0755 holding a file ccred did not write is not used, not chmod'ed, nothing removed" {
+	start
+	first_token
+	printf 'mine\n' >"$CACHE/notes.txt"
+	chmod 755 "$CACHE"
+	local before
+	before=$(listing "$CACHE")
+	not_used "mode 0755, not 0700, and it holds 'notes.txt', which ccred did not write"
+	assert_equal "$(grants)" 2
+	# Every call still gets a token, fetched anew; the directory is as it was.
+	tok
+	assert_success
+	assert_equal "$(grants)" 3
+	assert_equal "$(listing "$CACHE")" "$before"
+	run "$CCRED" logout --all
+	assert_success
+	assert_equal "$(listing "$CACHE")" "$before"
+}
+
+@test "dir: owned by another user is not used, never renamed or emptied" {
 	start
 	first_token
 	chown -R nobody "$CACHE"
-	tok -v
-	assert_success
-	refute_output "$TOKEN1"
-	[[ $stderr == *"cache: refusing $CACHE"*"owned by uid $(id -u nobody)"* ]]
+	local before
+	before=$(listing "$CACHE")
+	not_used "owned by uid $(id -u nobody)"
 	assert_equal "$(grants)" 2
-	assert_equal "$(stat -c '%u %a' "$CACHE")" "$(id -u) 700"
-	assert_equal "$(stat -c %u "$(entry)")" "$(id -u)"
-	local t2=$output
 	tok
-	assert_output "$t2"
-	assert_equal "$(grants)" 2
-	# Nothing of the refused directory is left lying around.
+	assert_success
+	assert_equal "$(grants)" 3
+	run "$CCRED" logout --all
+	assert_success
+	assert_equal "$(listing "$CACHE")" "$before"
 	assert_equal "$(ls -A "$XDG_RUNTIME_DIR")" ccred
 }
 
-@test "dir: a symlink is refused, never followed, and replaced; its target is untouched" {
+@test "dir: a symlink is not used, never followed or removed; its target is untouched" {
 	start
 	first_token
 	local there=$BATS_TEST_TMPDIR/elsewhere
 	mv "$CACHE" "$there"
 	ln -s "$there" "$CACHE"
 	local before
-	before=$(cd "$there" && find . -printf '%p %m %s %T@\n' | sort && cat ./*)
+	before=$(listing "$there")
+	not_used "not a directory of yours"
+	assert_equal "$(grants)" 2
+	[ -L "$CACHE" ]
+	run "$CCRED" logout --all
+	assert_success
+	[ -L "$CACHE" ]
+	assert_equal "$(listing "$there")" "$before"
+}
+
+@test "dir: root with a user's HOME whose ~/.cache links to an etc directory deletes nothing there" {
+	start
+	unset XDG_RUNTIME_DIR XDG_CACHE_HOME
+	# An /etc of its own: root's, 0755, the system config inside.
+	local etc=$BATS_TEST_TMPDIR/etc-like
+	mkdir -p "$etc/ccred"
+	chmod 755 "$etc" "$etc/ccred"
+	printf '[profile sys]\ntoken_url = https://example.invalid/token\n' >"$etc/ccred/config"
+	chmod 644 "$etc/ccred/config"
+	rmdir "$HOME/.cache"
+	ln -s "$etc" "$HOME/.cache"
+	local before
+	before=$(listing "$etc")
 	tok -v
 	assert_success
-	refute_output "$TOKEN1"
-	[[ $stderr == *"cache: refusing $CACHE"* ]]
-	assert_equal "$(grants)" 2
-	[ ! -L "$CACHE" ]
-	[ -d "$CACHE" ]
-	assert_equal "$(stat -c %a "$CACHE")" 700
-	assert_equal "$(cd "$there" && find . -printf '%p %m %s %T@\n' | sort && cat ./*)" "$before"
-	# The real directory serves the next call.
-	local t2=$output
+	[ -n "$output" ]
+	[[ $stderr == *"cache: not used: refusing $HOME/.cache/ccred: it has mode 0755, not 0700, and it holds 'config', which ccred did not write"* ]]
+	run "$CCRED" logout --all
+	assert_success
+	run "$CCRED" -v logout
+	assert_success
 	tok
-	assert_output "$t2"
+	assert_success
+	assert_equal "$(listing "$etc")" "$before"
+	assert_equal "$(cat "$etc/ccred/config")" "$(printf '[profile sys]\ntoken_url = https://example.invalid/token')"
+}
+
+@test "dir: only ccred's own names are ever removed: logout --all and the temp sweep spare the rest" {
+	start
+	first_token
+	local stem f
+	stem=$(basename "$(entry)" .tok)
+	# Names that look like ccred's but are not what it writes.
+	for f in notes.tok x.lock .old.tmp .0123.tmp "$(printf '%032d' 0).tok.bak" README; do
+		printf 'not ccred\n' >"$CACHE/$f"
+		chmod 600 "$CACHE/$f"
+		touch -d '-2 hours' "$CACHE/$f"
+	done
+	# And one of ccred's own stale temp files, which the next write sweeps.
+	local stale=$CACHE/.$stem.4242.0badcafe.tmp
+	printf 'x\n' >"$stale"
+	touch -d '-2 hours' "$stale"
+	run "$CCRED" logout --all
+	assert_success
+	[ ! -e "$CACHE/$stem.tok" ]
+	tok
+	assert_success
 	assert_equal "$(grants)" 2
+	[ ! -e "$stale" ]
+	for f in notes.tok x.lock .old.tmp .0123.tmp "$(printf '%032d' 0).tok.bak" README; do
+		assert_equal "$(cat "$CACHE/$f")" "not ccred"
+	done
 }
 
 @test "dir: without XDG_RUNTIME_DIR the cache lives in XDG_CACHE_HOME/ccred" {

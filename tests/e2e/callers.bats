@@ -384,6 +384,65 @@ cached_token() {
 	assert_equal "$(oidc_grants)" 0
 }
 
+# fill HELPER HOST: `git credential fill` for https://HOST/repo.git with
+# credential.helper HELPER (words after ccred); sets $output and $status.
+fill() {
+	local helper="!f() { exec '$CCRED' $1 \"\$@\"; }; f"
+	run --separate-stderr git -c credential.helper= -c "credential.helper=$helper" \
+		credential fill <<<"$(printf 'protocol=https\nhost=%s\npath=repo.git\n' "$2")"
+}
+
+@test "git: \$CCRED_PROFILE, 'default' and the only profile never answer for a host their urls do not name" {
+	profile g url=https://git.example.com
+	local token
+	token=$(cached_token g)
+	# The one profile, named by $CCRED_PROFILE: evil.example gets nothing,
+	# git has no credential (it may not prompt) and fails.
+	CCRED_PROFILE=g fill '' evil.example
+	assert_failure
+	refute_output --partial "$token"
+	refute_output --partial password=
+	[[ $stderr != *"$token"* ]]
+	# Its own host still gets the token, $CCRED_PROFILE or not.
+	CCRED_PROFILE=g fill '' git.example.com
+	assert_success
+	assert_line "password=$token"
+	# A profile called default, with no url at all: never for a URL caller.
+	profile default
+	fill '' evil.example
+	assert_failure
+	refute_output --partial password=
+	assert_equal "$(oidc_grants)" 1
+}
+
+@test "git: -p NAME answers only for a URL one of its url lines matches, or any when it has none" {
+	profile g url=https://git.example.com
+	profile n scope=api:write
+	local token ntoken
+	token=$(cached_token g)
+	ntoken=$(cached_token n)
+	fill '-p g' evil.example
+	assert_failure
+	refute_output --partial password=
+	fill '-p g' git.example.com.evil.example
+	assert_failure
+	refute_output --partial password=
+	fill '-p g' git.example.com
+	assert_success
+	assert_line "password=$token"
+	# A profile with no url lines, named on the helper line, answers for
+	# whatever host that helper line is configured for.
+	fill '-p n' anything.example
+	assert_success
+	assert_line "password=$ntoken"
+	# -v says why a named profile did not answer.
+	run --separate-stderr "$CCRED" -v -p g get <<<$'protocol=https\nhost=evil.example\n'
+	assert_success
+	assert_output ''
+	[[ $stderr == *"profile 'g' does not answer for https://evil.example/"* ]]
+	assert_equal "$(oidc_grants)" 2
+}
+
 @test "git protocol: capability[]=authtype gets a Bearer credential" {
 	profile rs url=https://git.example.com
 	run "$CCRED" get <<<$'capability[]=authtype\nprotocol=https\nhost=git.example.com\npath=org/repo.git\n'
@@ -631,6 +690,34 @@ kubectl_minor() {
 	assert_failure 65
 	assert_output 'no credentials server URL'
 	assert_equal "$(oidc_grants)" 0
+}
+
+@test "docker: \$CCRED_PROFILE and -p NAME never answer for a registry the profile's urls do not name" {
+	profile g url=registry.example.com
+	profile n scope=api:write
+	docker_helper_link
+	local token ntoken
+	token=$(cached_token g)
+	ntoken=$(cached_token n)
+	CCRED_PROFILE=g run --separate-stderr sh -c 'printf %s evil.example | docker-credential-ccred get'
+	assert_failure 1
+	assert_output 'credentials not found in native keychain'
+	CCRED_PROFILE=n run --separate-stderr sh -c 'printf %s evil.example | docker-credential-ccred get'
+	assert_failure 1
+	assert_output 'credentials not found in native keychain'
+	run --separate-stderr sh -c 'printf %s evil.example | "$CCRED" -p g docker get'
+	assert_failure 1
+	assert_output 'credentials not found in native keychain'
+	run --separate-stderr sh -c 'printf %s registry.example.com | "$CCRED" -p g docker get'
+	assert_success
+	run jq -r .Secret <<<"$output"
+	assert_output "$token"
+	# A profile with no url lines, named: it answers.
+	run --separate-stderr sh -c 'printf %s evil.example | "$CCRED" -p n docker get'
+	assert_success
+	run jq -r .Secret <<<"$output"
+	assert_output "$ntoken"
+	assert_equal "$(oidc_grants)" 2
 }
 
 @test "docker: errors go to stdout too, where docker reads them" {

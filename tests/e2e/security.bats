@@ -339,7 +339,7 @@ expect_refetch() {
 	assert_equal "$(oidc_grants post-client)" 3
 }
 
-@test "a cache directory that is a link, or another user's, is replaced, never used" {
+@test "a cache directory that is a link, or another user's, is never used and never touched" {
 	cached_profile
 	local other=$BATS_TEST_TMPDIR/hx/other-cache before
 	mv "$XDG_RUNTIME_DIR/ccred" "$other"
@@ -348,15 +348,20 @@ expect_refetch() {
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
 	assert_equal "$(oidc_grants post-client)" 2
-	[ ! -L "$XDG_RUNTIME_DIR/ccred" ] && [ -d "$XDG_RUNTIME_DIR/ccred" ]
+	[ -L "$XDG_RUNTIME_DIR/ccred" ]
 	assert_equal "$(ls -l "$other" | sha256sum)" "$before"
-	# Another user's directory: moved away, never used.
-	chown 65534 "$XDG_RUNTIME_DIR/ccred"
+	# Another user's directory: not used (every call fetches), left as it is.
+	rm "$XDG_RUNTIME_DIR/ccred"
+	mv "$other" "$XDG_RUNTIME_DIR/ccred"
+	chown -R 65534 "$XDG_RUNTIME_DIR/ccred"
+	before=$(ls -l "$XDG_RUNTIME_DIR/ccred" | sha256sum)
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
-	assert_equal "$(oidc_grants post-client)" 3
-	assert_equal "$(stat -c %u "$XDG_RUNTIME_DIR/ccred")" 0
-	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ccred")" 700
+	hx_run -p o token
+	assert_equal "$HX_RC" 0
+	assert_equal "$(oidc_grants post-client)" 4
+	assert_equal "$(stat -c %u "$XDG_RUNTIME_DIR/ccred")" 65534
+	assert_equal "$(ls -l "$XDG_RUNTIME_DIR/ccred" | sha256sum)" "$before"
 }
 
 @test "a config of another user, or writable by others, is refused (78)" {
