@@ -102,6 +102,52 @@ int cmd_env(const struct opts *o, int argc, char **argv)
 }
 
 /*
+ * The variable an `env NAME` store line reads (malloc'd), or NULL when the
+ * line is another store.  The store takes exactly one word; quotes and
+ * backslashes, which the library's word splitting takes away, cannot be
+ * part of a variable name anyone sets, so dropping them gives the same name.
+ */
+static char *env_store_var(const char *line)
+{
+	char *name;
+	size_t n = 0;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncmp(line, "env", 3) != 0 || (line[3] != ' ' && line[3] != '\t'))
+		return NULL;
+	for (line += 3; *line == ' ' || *line == '\t'; line++)
+		;
+	if (!(name = strdup(line))) {
+		errorf("out of memory");
+		exit(EXIT_OSERR);
+	}
+	for (; *line; line++)
+		if (*line != '\'' && *line != '"' && *line != '\\')
+			name[n++] = *line;
+	while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	name[n] = '\0';
+	return name;
+}
+
+/* The child gets the token, not the client secret: every variable an `env`
+ * store of the profile reads leaves the environment before the exec. */
+static int drop_secret_vars(struct ccred_ctx *ctx)
+{
+	const char *line;
+	char *name;
+	int rc = 0;
+
+	for (size_t i = 0; (line = ccred_profile_list(ctx, NULL, "secret_store", i)); i++) {
+		if ((name = env_store_var(line)) && *name && !strchr(name, '=') && unsetenv(name) < 0)
+			rc = -1;
+		free(name);
+	}
+	return rc;
+}
+
+/*
  * exec replaces ccred with CMD (execvp), so no ccred process stays behind,
  * signals reach CMD directly, and CMD's exit status, or the signal that
  * killed it, is what ccred's parent sees: a shell reports 128+N for a CMD
@@ -126,7 +172,8 @@ int cmd_exec(const struct opts *o, int argc, char **argv)
 	if (!(tok = fetch(o, &ctx, &status)))
 		goto out;
 	snprintf(when, sizeof(when), "%lld", (long long)ccred_token_expires_at(tok));
-	if (setenv("CCRED_ACCESS_TOKEN", ccred_token_value(tok), 1) < 0 ||
+	if (drop_secret_vars(ctx) < 0 ||
+	    setenv("CCRED_ACCESS_TOKEN", ccred_token_value(tok), 1) < 0 ||
 	    (ccred_token_expires_at(tok) ? setenv("CCRED_TOKEN_EXPIRES_AT", when, 1)
 	                                 : unsetenv("CCRED_TOKEN_EXPIRES_AT")) < 0) {
 		errorf("exec: cannot set the environment: %s", strerror(errno));

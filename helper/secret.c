@@ -48,10 +48,76 @@ static void restore_tty(int sig)
 	raise(sig);
 }
 
+/*
+ * One secret from the terminal, in non-canonical mode: a canonical read
+ * stops at the terminal's line buffer (4095 bytes on Linux) and silently
+ * drops the rest of a longer paste.  The line editing that mode loses is
+ * done here: erase, kill, and end-of-file on an empty line.  A PEM key
+ * (the key methods) is read through its -----END ... line.  -2 when over
+ * cap; what is left of such a paste is read and thrown away, so that it
+ * never reaches the shell.
+ */
+static ssize_t read_tty(int fd, char *buf, size_t cap, const struct termios *t)
+{
+	size_t len = 0, line_start = 0;
+	bool pem = false, over = false;
+	unsigned char c;
+
+	for (;;) {
+		ssize_t n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0 || (c == t->c_cc[VEOF] && len == line_start))
+			break;
+		if (c == t->c_cc[VERASE] || c == '\b') {
+			if (len > line_start)
+				len--;
+			continue;
+		}
+		if (c == t->c_cc[VKILL]) {
+			len = line_start;
+			continue;
+		}
+		if (c == '\r')
+			c = '\n';
+		if (len + 1 >= cap) {
+			over = true;
+			break;
+		}
+		buf[len++] = (char)c;
+		if (c != '\n')
+			continue;
+		if (line_start == 0 && len > 11 && memcmp(buf, "-----BEGIN ", 11) == 0)
+			pem = true;
+		if (!pem || (len - line_start > 9 && memcmp(buf + line_start, "-----END ", 9) == 0))
+			break;
+		line_start = len;
+	}
+	if (over) {
+		struct termios drain;
+		/* The rest of the paste: until a pause of half a second.  (t
+		 * holds the terminal's own settings, canonical: not those.) */
+		if (tcgetattr(fd, &drain) == 0) {
+			drain.c_cc[VMIN] = 0;
+			drain.c_cc[VTIME] = 5;
+			tcsetattr(fd, TCSANOW, &drain);
+		}
+		while (read(fd, &c, 1) > 0)
+			;
+		ccred_wipe(&c, 1);
+		tcflush(fd, TCIFLUSH);
+		return -2;
+	}
+	ccred_wipe(&c, 1);
+	return (ssize_t)len;
+}
+
 ssize_t read_secret(const char *profile, char *buf, size_t cap)
 {
 	struct sigaction sa = {.sa_handler = restore_tty}, oint, oterm, oquit;
-	struct termios old, noecho;
+	struct termios old, raw;
 	ssize_t n;
 	int tty;
 
@@ -60,9 +126,11 @@ ssize_t read_secret(const char *profile, char *buf, size_t cap)
 	tty = STDIN_FILENO;
 	if (tcgetattr(tty, &old) < 0)
 		return -1;
-	noecho = old;
-	noecho.c_lflag &= ~(tcflag_t)ECHO;
-	noecho.c_lflag |= ECHONL;
+	/* No echo, no line buffer; signals (Ctrl-C) still work. */
+	raw = old;
+	raw.c_lflag &= ~(tcflag_t)(ECHO | ICANON);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
 	saved_tty = old;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &oint);
@@ -70,14 +138,15 @@ ssize_t read_secret(const char *profile, char *buf, size_t cap)
 	sigaction(SIGQUIT, &sa, &oquit);
 	/* Echo goes off before the prompt shows: what is typed (or pasted) the
 	 * moment the prompt appears is neither echoed nor flushed away. */
-	if (tcsetattr(tty, TCSAFLUSH, &noecho) < 0) {
+	if (tcsetattr(tty, TCSAFLUSH, &raw) < 0) {
 		n = -1;
 		goto out;
 	}
 	fprintf(stderr, "Client secret for profile '%s': ", profile);
 	fflush(stderr);
-	n = read_all(tty, buf, cap, true);
+	n = read_tty(tty, buf, cap, &old);
 	tcsetattr(tty, TCSANOW, &old);
+	fputc('\n', stderr); /* the newline that was not echoed */
 out:
 	sigaction(SIGINT, &oint, NULL);
 	sigaction(SIGTERM, &oterm, NULL);
@@ -131,7 +200,6 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 			goto out;
 		}
 		rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
-		ccred_wipe(buf, SECRET_MAX + 2);
 		if (rc == CCRED_E_USAGE) {
 			errorf("%s", ccred_errmsg(ctx));
 			status = EXIT_DATAERR;
@@ -170,7 +238,11 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		}
 	}
 out:
-	free(buf);
+	if (buf) {
+		/* every path: the secret, or part of it, may be in it */
+		ccred_wipe(buf, SECRET_MAX + 2);
+		free(buf);
+	}
 	ccred_close(ctx);
 	return status;
 }

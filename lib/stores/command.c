@@ -485,6 +485,16 @@ static int command_open(const struct ccred_store_services *svc, int argc, char *
 		snprintf(err, errlen, "command: expects the command to run, CMD [ARGS...]");
 		goto out;
 	}
+	/* A relative path would run from whatever directory the caller (git,
+	 * a build) happens to be in: only an absolute path or a bare name
+	 * looked up on PATH says which program gets to hand over the secret. */
+	if (argv[0][0] != '/' && strchr(argv[0], '/')) {
+		snprintf(err, errlen,
+		         "command %s: a relative path; give an absolute path or a bare name "
+		         "found on PATH",
+		         argv[0]);
+		goto out;
+	}
 	rc = CCRED_STORE_ERR;
 	cs = calloc(1, sizeof(*cs));
 	if (!cs)

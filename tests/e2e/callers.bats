@@ -208,6 +208,29 @@ cached_token() {
 	assert_equal "$(oidc_grants)" 1
 }
 
+@test "exec: the command's environment holds no variable an env store of the profile reads" {
+	# Stores from [defaults] and the profile's own, one quoted; the secret
+	# is in the first env store read, the others are only named.
+	{
+		printf '[defaults]\nsecret_store = env CI_SECRET\n'
+		printf '[profile rs]\ntoken_url = %s\nclient_id = post-client\n' "$OIDC_TOKEN_URL"
+		printf 'secret_store = env CI_SECRET\nsecret_store = env "OTHER_SECRET"\n'
+		printf 'secret_store = file %s\n' "$SECRET_FILE"
+		printf '[profile d]\ntoken_url = %s\nclient_id = post-client\nscope = api:write\n' "$OIDC_TOKEN_URL"
+	} >"$CONFIG"
+	export CI_SECRET=post-secret-1 OTHER_SECRET=unused KEEP_ME=kept
+	run "$CCRED" -p rs exec -- sh -c 'printf "%s|%s|%s|%s\n" "${CI_SECRET-unset}" "${OTHER_SECRET-unset}" "$KEEP_ME" "${#CCRED_ACCESS_TOKEN}"'
+	assert_success
+	[[ $output == "unset|unset|kept|"[1-9]* ]] || fail "child saw: $output"
+	# The same when the token comes from the cache, and for a profile that
+	# inherits its env store from [defaults].
+	run "$CCRED" -p rs exec -- sh -c 'printf "%s\n" "${CI_SECRET-unset}"'
+	assert_output unset
+	run "$CCRED" -p d exec -- sh -c 'printf "%s\n" "${CI_SECRET-unset}"'
+	assert_output unset
+	assert_equal "$(oidc_grants)" 2
+}
+
 @test "exec: ccred's status is the command's" {
 	profile rs
 	run "$CCRED" -p rs exec -- sh -c 'exit 3'

@@ -485,6 +485,92 @@ battery_newlines() {
 	assert_failure 77
 }
 
+@test "command: a relative program path with a / is a configuration error (78)" {
+	oidc_start
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\necho post-secret-1\n' >"$BATS_TEST_TMPDIR/bin/get-secret"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/get-secret"
+	cd "$BATS_TEST_TMPDIR"
+	local rel
+	for rel in bin/get-secret ./bin/get-secret ../"$(basename "$BATS_TEST_TMPDIR")"/bin/get-secret; do
+		profile_t post-client "command $rel"
+		run --separate-stderr "$CCRED" -p t token
+		assert_failure 78
+		assert_output ''
+		[[ $stderr == *"command $rel: a relative path; give an absolute path or a bare name found on PATH"* ]]
+	done
+	assert_equal "$(oidc_grants)" 0
+	# An absolute path, and a bare name on PATH, are fine.
+	profile_t post-client "command $BATS_TEST_TMPDIR/bin/get-secret"
+	run "$CCRED" -p t token
+	assert_success
+	profile_t post-client "command get-secret"
+	run "$CCRED" -p t logout
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$CCRED" -p t token
+	assert_success
+	assert_equal "$(oidc_grants)" 2
+}
+
+@test "secret set on a terminal: a pasted 5000-byte secret is stored whole" {
+	oidc_start
+	profile_t post-client 'file ~/.config/ccred/t.secret'
+	local secret='' i log=$BATS_TEST_TMPDIR/tty.log
+	for ((i = 0; i < 5000; i++)); do
+		secret+=${RANDOM:0:1}
+	done
+	run pty_dialog "$log" 30 "Client secret for profile 't': " "$secret" -- "$CCRED" -p t secret set
+	assert_success
+	run cmp <(store_raw file post-client) <(printf '%s' "$secret")
+	assert_success
+	# Nothing of it was echoed.
+	! grep -q -F "${secret:0:40}" "$log"
+	grep -q "stored the client secret of profile 't'" "$log"
+}
+
+@test "secret set on a terminal: over 64 KiB is refused (65), nothing stored, the rest never reaches the shell" {
+	OIDC_TOKEN_URL=https://127.0.0.1:9/token
+	profile_t post-client 'file ~/.config/ccred/t.secret'
+	printf 'old-secret\n' >"$HOME/.config/ccred/t.secret"
+	chmod 600 "$HOME/.config/ccred/t.secret"
+	local big log=$BATS_TEST_TMPDIR/tty.log
+	big=$(head -c 70000 /dev/zero | tr '\0' x)
+	# After ccred, the shell on the terminal reads a line: what is left of
+	# the paste must not be it.
+	run pty_dialog "$log" 60 "Client secret for profile 't': " "$big" -- \
+		sh -c '"$0" -p t secret set; rc=$?; read -t 1 line; echo "rc=$rc rest=${#line}"' "$CCRED"
+	grep -q "the secret is longer than 64 KiB" "$log"
+	grep -q "rc=65 rest=0" "$log"
+	assert_equal "$(cat "$HOME/.config/ccred/t.secret")" old-secret
+}
+
+@test "secret set: a secret over 64 KiB on stdin is refused (65), nothing stored, no copy left in memory" {
+	OIDC_TOKEN_URL=https://127.0.0.1:9/token
+	profile_t post-client 'file ~/.config/ccred/t.secret'
+	printf 'old-secret\n' >"$HOME/.config/ccred/t.secret"
+	chmod 600 "$HOME/.config/ccred/t.secret"
+	local piece big pats=$BATS_TEST_TMPDIR/pats
+	piece=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	big=$(for ((i = 0; i < 2200; i++)); do printf '%s' "$piece"; done)
+	printf '%s\n' "$big" >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr "$CCRED" -p t secret set <"$BATS_TEST_TMPDIR/big"
+	assert_failure 65
+	assert_output ''
+	[[ $stderr == *"the secret is longer than 64 KiB"* ]]
+	assert_equal "$(cat "$HOME/.config/ccred/t.secret")" old-secret
+	command -v gdb >/dev/null || skip "gdb is not installed"
+	[ -z "${CCRED_TEST_VALGRIND:-}" ] || skip "gdb cannot run ccred under valgrind"
+	if "$CCRED_BUILDDIR/libtool" --mode=execute ldd "$CCRED" | grep -q libasan; then
+		skip "an AddressSanitizer build"
+	fi
+	# The buffer that held it is wiped on this path too.
+	printf '%s\n' "${piece:0:16}" "${piece:16:16}" >"$pats"
+	CCRED_MEMSCAN_PATTERNS=$pats run "$CCRED_BUILDDIR/libtool" --mode=execute gdb -q -batch -nx \
+		-x "$BATS_TEST_DIRNAME/memscan.py" --args "$CCRED" -p t secret set <"$BATS_TEST_TMPDIR/big"
+	refute_line 'ccred-memscan heap 0'
+	assert_line 'ccred-memscan 0 0'
+	assert_line 'ccred-memscan 1 0'
+}
+
 @test "the secret is in no process's command line, ever" {
 	extra_clients
 	oidc_start --clients="$CLIENTS_FILE"
