@@ -345,7 +345,8 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 	}
 	rc = ccred_open(&ctx, o->config, 0);
 	if (rc != CCRED_OK) {
-		snprintf(todo, sizeof(todo), "fix that line (see ccred.conf(5)), then run %s doctor",
+		snprintf(todo, sizeof(todo),
+		         "fix that line (see ccred.conf(5)), then run %s doctor again",
 		         suggest(o, NULL));
 		fail(&r, rc, "config", ctx ? ccred_errmsg(ctx) : ccred_strerror(rc), todo);
 		goto out;
@@ -357,11 +358,11 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 			snprintf(todo, sizeof(todo),
 			         "fix the profile's lines (see ccred.conf(5)), or set it up with "
 			         "'%s configure %s'",
-			         suggest(o, NULL), o->profile);
+			         suggest(o, ""), o->profile);
 		else
 			snprintf(todo, sizeof(todo),
 			         "name a profile with -p NAME, or set one up with '%s configure NAME'",
-			         suggest(o, NULL));
+			         suggest(o, ""));
 		fail(&r, rc, "profile", ccred_errmsg(ctx), todo);
 		goto out;
 	}

@@ -330,7 +330,8 @@ const char *suggest(const struct opts *o, const char *profile)
 	snprintf(buf, sizeof(bufs[0]), "%s", "ccred");
 	if (o->config)
 		add_arg(buf, sizeof(bufs[0]), "-c", o->config);
-	if (profile || o->profile)
+	/* "" leaves -p out: the command names the profile itself. */
+	if (profile ? *profile : o->profile != NULL)
 		add_arg(buf, sizeof(bufs[0]), "-p", profile ? profile : o->profile);
 	return buf;
 }

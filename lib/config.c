@@ -91,7 +91,7 @@ static void unknown_key(char *buf, size_t len, const char *file, int line, const
 		snprintf(buf, len, "%s:%d: unknown key '%s' (did you mean '%s'?)", file, line, key,
 		         near);
 	else
-		snprintf(buf, len, "%s:%d: unknown key '%s' (see ccred.conf(5))", file, line, key);
+		snprintf(buf, len, "%s:%d: unknown key '%s'", file, line, key);
 }
 
 static void section_clear(struct ccredi_section *s)
