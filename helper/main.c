@@ -309,6 +309,10 @@ static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
 	}
 	/* '...' with each ' written as '\'' */
 	used += (size_t)snprintf(buf + used, len - used, " %s '", opt);
+	if (used + 6 >= len) {
+		buf[len - 1] = '\0'; /* cut: a message, never a command run */
+		return;
+	}
 	for (; *arg && used + 6 < len; arg++) {
 		if (*arg == '\'') {
 			memcpy(buf + used, "'\\''", 4);

@@ -159,7 +159,11 @@ static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
 	}
 	/* '…' with each ' written as '\'' */
 	used += (size_t)snprintf(buf + used, len - used, " %s '", opt);
-	for (; *arg && used + 5 < len; arg++) {
+	if (used + 6 >= len) {
+		buf[len - 1] = '\0'; /* cut: a message, never a command run */
+		return;
+	}
+	for (; *arg && used + 6 < len; arg++) {
 		if (*arg == '\'')
 			used += (size_t)snprintf(buf + used, len - used, "'\\''");
 		else
