@@ -132,6 +132,10 @@ void ccredi_config_clear(struct ccredi_config *cfg);
 /* Letters, digits, - _ . @ (what a [profile NAME] header accepts). */
 bool ccredi_profile_name_ok(const char *name);
 struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name);
+/* A profile's contained error (a bad value, its own or inherited, or an
+ * unknown key in its section) into err; CCRED_OK when it has none. */
+ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name,
+                                       char *err, size_t errlen);
 /* Resolve and validate a profile (token_url or issuer, client_id present). */
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
                                    struct ccredi_profile *out, char *err, size_t errlen);

@@ -428,6 +428,31 @@ out:
 	return rc;
 }
 
+ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name,
+                                       char *err, size_t errlen)
+{
+	const struct ccredi_section *s = ccredi_config_find(cfg, name);
+	const struct ccredi_section *d = &cfg->defaults;
+
+	if (!s)
+		return CCRED_OK;
+	if (s->unknown) {
+		snprintf(err, errlen, "%s", s->unknown);
+		return CCRED_E_CONFIG;
+	}
+	for (int k = 0; k < K_NKEYS; k++) {
+		/* The section the value comes from: the profile's own, or
+		 * [defaults] when the profile does not set the key. */
+		bool own = k < K_NSCALAR ? s->val[k] != NULL : s->list_set[k - K_NSCALAR];
+		const char *why = own ? s->bad[k] : d->bad[k];
+		if (why) {
+			snprintf(err, errlen, "%s", why);
+			return CCRED_E_CONFIG;
+		}
+	}
+	return CCRED_OK;
+}
+
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
                                    struct ccredi_profile *p, char *err, size_t errlen)
 {
@@ -471,20 +496,8 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	                ? &s->list[K_SECRET_STORE - K_NSCALAR]
 	                : &d->list[K_SECRET_STORE - K_NSCALAR];
 
-	if (s->unknown) {
-		snprintf(err, errlen, "%s", s->unknown);
+	if (ccredi_profile_value_error(cfg, name, err, errlen) != CCRED_OK)
 		return CCRED_E_CONFIG;
-	}
-	for (int k = 0; k < K_NKEYS; k++) {
-		/* The section the value comes from: the profile's own, or
-		 * [defaults] when the profile does not set the key. */
-		bool own = k < K_NSCALAR ? s->val[k] != NULL : s->list_set[k - K_NSCALAR];
-		const char *why = own ? s->bad[k] : d->bad[k];
-		if (why) {
-			snprintf(err, errlen, "%s", why);
-			return CCRED_E_CONFIG;
-		}
-	}
 	if (!p->token_url && !p->issuer) {
 		snprintf(err, errlen, "%s:%d: profile '%s' has no token_url (or issuer)", s->file,
 		         s->line, name);
