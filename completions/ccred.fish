@@ -88,6 +88,17 @@ complete -c ccred -n __ccred_needs_command -l min-ttl -x -d 'seconds a token mus
 complete -c ccred -n __ccred_needs_command -s h -l help -d 'show help'
 complete -c ccred -n __ccred_needs_command -l version -d 'show the version'
 complete -c ccred -n __ccred_needs_command -a '(__ccred_commands)'
+# Global options also follow the command word (not after exec's CMD).
+complete -c ccred -n 'not __ccred_needs_command; and not __ccred_using exec' -s p -l profile -x -a '(__ccred_profiles)' -d 'use this profile'
+complete -c ccred -n 'not __ccred_needs_command; and not __ccred_using exec' -s c -l config -r -F -d 'read this config file'
+complete -c ccred -n 'not __ccred_needs_command; and not __ccred_using exec' -s v -l verbose -d 'trace each step to stderr'
+complete -c ccred -n 'not __ccred_needs_command; and not __ccred_using exec' -l min-ttl -x -d 'seconds a token must still be valid'
+complete -c ccred -n 'not __ccred_needs_command; and not __ccred_using exec' -l help -d "show the command's usage"
+complete -c ccred -n '__ccred_using help' -a '(__ccred_commands)'
+complete -c ccred -n '__ccred_using profiles' -l json -d 'a JSON array'
+complete -c ccred -n '__ccred_using profiles' -l names -d 'names only'
+complete -c ccred -n '__ccred_using doctor' -l json -d 'the report as JSON'
+complete -c ccred -n '__ccred_using secret' -l json -d 'JSON for scripts (status)'
 complete -c ccred -n '__ccred_using secret' -a 'set delete status'
 complete -c ccred -n '__ccred_using docker' -a 'get store erase list'
 complete -c ccred -n '__ccred_using logout' -l all -d 'every profile'

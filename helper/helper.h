@@ -29,6 +29,9 @@ struct cmd {
 	const char *name;
 	int (*run)(const struct opts *o, int argc, char **argv);
 	const char *help;
+	/* `ccred help NAME` and `NAME --help`: the arguments after the command
+	 * word, then what it does.  NULL: the command answers --help itself. */
+	const char *args, *usage;
 };
 
 /* main.c */
@@ -38,6 +41,10 @@ void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens a context with the global options applied; on failure prints the
  * error and returns NULL with *status set. */
 struct ccred_ctx *open_ctx(const struct opts *o, int *status);
+/* "ccred [-c FILE] [-p NAME]": the start of a command suggested in a
+ * message, carrying the -c and -p the user gave (profile overrides -p;
+ * "" leaves -p out, for a command that names the profile as its argument). */
+const char *suggest(const struct opts *o, const char *profile);
 /* Prints ccred's error for rc on stderr and returns its exit status. */
 int report(struct ccred_ctx *ctx, ccred_error rc);
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,46 +19,168 @@
 
 const char *progname = "ccred";
 
+/* Levenshtein distance, 3 for anything past 2: "did you mean" for a typo. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[65];
+
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 2)
+		return 3;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb] > 2 ? 3 : row[lb];
+}
+
+#define GLOBALS "[-p PROFILE] [-c CONFIG] [-v] [--min-ttl SECONDS]"
+
+static int cmd_help(const struct opts *o, int argc, char **argv);
+
 static const struct cmd commands[] = {
-	{"token", cmd_token, "print the access token"},
-	{"header", cmd_header, "print 'Authorization: Bearer TOKEN'"},
-	{"json", cmd_json, "print the token and its expiry as JSON"},
-	{"get", cmd_git, "git credential helper: answer a 'get'"},
-	{"store", cmd_git, "git credential helper: 'store' (changes nothing)"},
-	{"erase", cmd_git, "git credential helper: drop the cached token"},
-	{"secret", cmd_secret, "set|delete|status: the client secret of a profile"},
-	{"logout", cmd_logout, "drop the cached token (--all: of every profile)"},
-	{"profiles", cmd_profiles, "list profiles and their cached tokens' life"},
-	{"curl-config", cmd_curl_config, "print a curl config line for 'curl -K- URL'"},
-	{"env", cmd_env, "print export lines for eval: CCRED_ACCESS_TOKEN, ..."},
-	{"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set"},
-	{"docker", cmd_docker, "get|store|erase|list: docker credential helper"},
-	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin"},
-	{"configure", cmd_configure, "set a profile up, store its secret, prove it"},
-	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong"},
+	{"token", cmd_token, "print the access token", "",
+	 "Print the access token and a newline."},
+	{"header", cmd_header, "print 'Authorization: Bearer TOKEN'", "",
+	 "Print 'Authorization: Bearer TOKEN' and a newline."},
+	{"json", cmd_json, "print the token and its expiry as JSON", "",
+	 "Print {\"access_token\",\"token_type\",\"expires_at\",\"expires_in\",\"scope\",\"profile\"}."},
+	{"get", cmd_git, "git credential helper: answer a 'get'", "",
+	 "The git credential-helper protocol (git runs it: credential.helper = ccred).\n"
+	 "Reads git's key=value lines on stdin; answers for the profile whose url matches."},
+	{"store", cmd_git, "git credential helper: 'store' (changes nothing)", "",
+	 "The git credential-helper protocol: 'store' reads git's lines and changes nothing."},
+	{"erase", cmd_git, "git credential helper: drop the cached token", "",
+	 "The git credential-helper protocol: 'erase' drops the cached token (never the secret)."},
+	{"secret", cmd_secret, "set|delete|status: the client secret of a profile",
+	 " set|delete|status [--json]",
+	 "set: store the client secret (read from the terminal without echo, or stdin).\n"
+	 "delete: remove it.  status: say which store holds it (--json for scripts).\n"
+	 "The secret is never read from arguments and never printed."},
+	{"logout", cmd_logout, "drop the cached token (--all: of every profile)", " [--all]",
+	 "Drop the cached token of the profile (--all: of every profile); the secret stays."},
+	{"profiles", cmd_profiles, "list profiles and their cached tokens' life",
+	 " [--json | --names]",
+	 "List each profile: endpoint, client_id, stores, urls, the cached token's life,\n"
+	 "or the profile's configuration error.  --json: a JSON array (see ccred(1));\n"
+	 "--names: one name a line."},
+	{"curl-config", cmd_curl_config, "print a curl config line for 'curl -K- URL'", "",
+	 "Print 'header = \"Authorization: Bearer TOKEN\"' for curl -K- URL."},
+	{"env", cmd_env, "print export lines for eval: CCRED_ACCESS_TOKEN, ...", "",
+	 "Print export lines for eval: CCRED_ACCESS_TOKEN and CCRED_TOKEN_EXPIRES_AT."},
+	{"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set",
+	 " [--] CMD [ARGS]",
+	 "Run CMD with CCRED_ACCESS_TOKEN and CCRED_TOKEN_EXPIRES_AT set; the exit status\n"
+	 "is CMD's.  Global options go before CMD: what follows CMD is CMD's."},
+	{"docker", cmd_docker, "get|store|erase|list: docker credential helper",
+	 " get|store|erase|list|version",
+	 "The docker credential-helper protocol (also as docker-credential-ccred)."},
+	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin", "",
+	 "Print a client.authentication.k8s.io ExecCredential for kubectl's exec plugin."},
+	{"configure", cmd_configure, "set a profile up, store its secret, prove it", NULL, NULL},
+	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong", " [--json]",
+	 "Check the config, the secret stores, DNS, TCP, TLS, a real token request and the\n"
+	 "cache, and say what to do about each failure.  The report goes to stdout (--json\n"
+	 "for scripts, see ccred(1)); the exit status is 0 only when a token was obtained.\n"
+	 "Never prints a secret or token."},
+	{"help", cmd_help, "show this help, or a command's: help COMMAND", " [COMMAND]",
+	 "Show ccred's usage, or COMMAND's."},
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char exit_status_help[] =
+        "Exit status: 0 ok, 64 usage, 65 bad input, 69 no secret, 70 internal error (a\n"
+        "module missing or broken), 75 temporary failure, 76 invalid token response,\n"
+        "77 client rejected, 78 configuration error.\n";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: ccred [-p PROFILE] [-c CONFIG] [-v] [--min-ttl SECONDS] COMMAND [ARGS]\n"
+	        "usage: ccred " GLOBALS " COMMAND [ARGS]\n"
 	        "\n"
 	        "Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 	        "\n"
-	        "Options:\n"
+	        "Options (also after the command word, up to -- or exec's CMD):\n"
 	        "  -p, --profile NAME   use profile NAME (else $CCRED_PROFILE, 'default', the only one)\n"
 	        "  -c, --config FILE    read FILE instead of the user config\n"
 	        "  -v, --verbose        trace each step to stderr (secrets redacted); twice for HTTP\n"
 	        "      --min-ttl SECS   hand out only tokens with at least SECS seconds left\n"
-	        "  -h, --help           show this help\n"
+	        "  -h, --help           show this help (ccred help COMMAND: a command's)\n"
 	        "      --version        show the version\n"
 	        "\n"
-	        "Exit status: 0 ok, 64 usage, 65 bad input, 69 no secret, 75 temporary failure,\n"
-	        "76 invalid token response, 77 client rejected, 78 configuration error.\n"
-	        "See ccred(1) and ccred.conf(5).\n");
+	        "%s"
+	        "See ccred(1) and ccred.conf(5).\n",
+	        exit_status_help);
+}
+
+/* A command's usage on stdout, exit 0 (SPEC "Commands": help, --help). */
+static int command_usage(const struct opts *o, const struct cmd *cmd)
+{
+	if (!cmd->usage) {
+		/* It has options of its own and says them itself. */
+		char *argv[] = {(char *)cmd->name, "--help", NULL};
+		return cmd->run(o, 2, argv);
+	}
+	printf("usage: ccred " GLOBALS " %s%s\n\n%s\n\n%s", cmd->name, cmd->args, cmd->usage,
+	       exit_status_help);
+	printf("See ccred(1).\n");
+	return 0;
+}
+
+static const struct cmd *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void unknown_command(const char *name) __attribute__((noreturn));
+static void unknown_command(const char *name)
+{
+	const char *near = NULL;
+	int best = 3;
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		int d = edit_distance(name, commands[i].name);
+		if (d < best) {
+			best = d;
+			near = commands[i].name;
+		}
+	}
+	if (near)
+		die_usage("unknown command '%s' (did you mean '%s'?)", name, near);
+	die_usage("unknown command '%s'", name);
+}
+
+static int cmd_help(const struct opts *o, int argc, char **argv)
+{
+	const struct cmd *cmd;
+
+	if (argc > 2)
+		die_usage("help takes one COMMAND at most");
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (!(cmd = find_command(argv[1])))
+		unknown_command(argv[1]);
+	return command_usage(o, cmd);
 }
 
 void errorf(const char *fmt, ...)
@@ -151,14 +274,6 @@ void restore_for_child(void)
 	signal(SIGPIPE, saved.sigpipe == SIG_ERR ? SIG_DFL : saved.sigpipe);
 }
 
-static const struct cmd *find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
-}
-
 static long parse_min_ttl(const char *s)
 {
 	char *end;
@@ -169,6 +284,113 @@ static long parse_min_ttl(const char *s)
 	if (errno || end == s || *end || v < 0 || v > 366L * 86400)
 		die_usage("--min-ttl wants a number of seconds, not '%s'", s);
 	return v;
+}
+
+/* Whether s goes into a suggested shell command as it is. */
+static bool shell_plain(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		            "/._-+@%=:,~",
+		            *s))
+			return false;
+	return true;
+}
+
+static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
+{
+	size_t used = strlen(buf);
+
+	if (shell_plain(arg)) {
+		snprintf(buf + used, len - used, " %s %s", opt, arg);
+		return;
+	}
+	/* '...' with each ' written as '\'' */
+	used += (size_t)snprintf(buf + used, len - used, " %s '", opt);
+	if (used + 6 >= len) {
+		buf[len - 1] = '\0'; /* cut: a message, never a command run */
+		return;
+	}
+	for (; *arg && used + 6 < len; arg++) {
+		if (*arg == '\'') {
+			memcpy(buf + used, "'\\''", 4);
+			used += 4;
+		} else {
+			buf[used++] = *arg;
+		}
+	}
+	memcpy(buf + used, "'", 2);
+}
+
+const char *suggest(const struct opts *o, const char *profile)
+{
+	/* Two buffers: a message may suggest two commands. */
+	static char bufs[2][1200];
+	static int next;
+	char *buf = bufs[next++ % 2];
+
+	snprintf(buf, sizeof(bufs[0]), "%s", "ccred");
+	if (o->config)
+		add_arg(buf, sizeof(bufs[0]), "-c", o->config);
+	/* "" leaves -p out: the command names the profile itself. */
+	if (profile ? *profile : o->profile != NULL)
+		add_arg(buf, sizeof(bufs[0]), "-p", profile ? profile : o->profile);
+	return buf;
+}
+
+/* "-p NAME", "-pNAME", "--profile NAME", "--profile=NAME": the value, with
+ * *i moved past it; NULL when a is not that option. */
+static const char *option_value(const char *sopt, const char *lopt, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	size_t ll = strlen(lopt);
+
+	if ((sopt && strcmp(a, sopt) == 0) || strcmp(a, lopt) == 0) {
+		if (*i + 1 >= argc)
+			die_usage("%s needs a value", a);
+		return argv[++*i];
+	}
+	if (sopt && strncmp(a, sopt, 2) == 0 && a[2])
+		return a + 2;
+	if (strncmp(a, lopt, ll) == 0 && a[ll] == '=')
+		return a + ll + 1;
+	return NULL;
+}
+
+/* Global options that follow the command word (`ccred token -p work`) are
+ * taken out of argv, up to "--" and, for exec, up to its CMD: what follows
+ * belongs to the command run.  Returns the new argc; *help: -h/--help. */
+static int take_globals(struct opts *o, const struct cmd *cmd, int argc, char **argv, bool *help)
+{
+	bool exec = cmd->run == cmd_exec;
+	int out = 1, i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+
+		if (strcmp(a, "--") == 0 || (exec && a[0] != '-'))
+			break;
+		if ((v = option_value("-p", "--profile", argc, argv, &i)))
+			o->profile = v;
+		else if ((v = option_value("-c", "--config", argc, argv, &i)))
+			o->config = v;
+		else if ((v = option_value(NULL, "--min-ttl", argc, argv, &i)))
+			o->min_ttl = parse_min_ttl(v);
+		else if (strcmp(a, "--verbose") == 0)
+			o->verbose++;
+		else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1))
+			o->verbose += (int)strlen(a + 1);
+		else if (cmd->usage && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0))
+			*help = true;
+		else
+			argv[out++] = argv[i];
+	}
+	while (i < argc)
+		argv[out++] = argv[i++];
+	argv[out] = NULL;
+	return out;
 }
 
 int main(int argc, char **argv)
@@ -185,7 +407,8 @@ int main(int argc, char **argv)
 	struct opts o = {.min_ttl = -1};
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	const struct cmd *cmd;
-	int c;
+	bool help = false;
+	int c, n;
 
 	harden();
 	base = base ? base + 1 : (argv[0] ? argv[0] : "ccred");
@@ -209,6 +432,17 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(progname, "docker-credential-ccred") == 0)
 		return docker_run(&o, argc - optind, argv + optind);
+	if (optind >= argc && strcmp(progname, "git-credential-ccred") == 0) {
+		/* Someone ran git's helper by hand: say what it is for. */
+		fprintf(stderr,
+		        "git-credential-ccred: a git credential helper; git runs it as\n"
+		        "  git-credential-ccred get|store|erase\n"
+		        "with the request on stdin.  Set it up with\n"
+		        "  git config --global credential.https://HOST.helper ccred\n"
+		        "and a profile whose url answers for https://HOST (see ccred(1), GIT).\n"
+		        "For a token by hand: ccred token.\n");
+		return EXIT_USAGE;
+	}
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -217,7 +451,10 @@ int main(int argc, char **argv)
 		/* git ignores helpers' unknown operations; so do we as git's helper */
 		if (strcmp(progname, "git-credential-ccred") == 0)
 			return 0;
-		die_usage("unknown command '%s'", argv[optind]);
+		unknown_command(argv[optind]);
 	}
-	return cmd->run(&o, argc - optind, argv + optind);
+	n = take_globals(&o, cmd, argc - optind, argv + optind, &help);
+	if (help)
+		return command_usage(&o, cmd);
+	return cmd->run(&o, n, argv + optind);
 }

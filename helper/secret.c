@@ -171,9 +171,11 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 	char *buf = NULL;
 	int status = 0;
 
-	if (!sub || argc > 2 ||
+	bool json = argc == 3 && sub && strcmp(sub, "status") == 0 && strcmp(argv[2], "--json") == 0;
+
+	if (!sub || (argc > 2 && !json) ||
 	    (strcmp(sub, "set") && strcmp(sub, "delete") && strcmp(sub, "status")))
-		die_usage("usage: ccred [-p PROFILE] secret set|delete|status "
+		die_usage("usage: ccred [-p PROFILE] secret set|delete|status [--json] "
 		          "(the secret is read from the terminal or stdin, never from arguments)");
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
@@ -224,6 +226,28 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		rc = ccred_secret_status(ctx, &where);
 		if (rc != CCRED_OK) {
 			status = report(ctx, rc);
+		} else if (json) {
+			/* Field names in ccred(1); where, never what. */
+			const char *n = ccred_secret_notes(ctx);
+			out_adds(&out, "{\"profile\":");
+			out_json_string(&out, ccred_profile_current(ctx));
+			out_adds(&out, ",\"found\":true,\"store\":");
+			out_json_string(&out, where);
+			out_adds(&out, ",\"passed_over\":[");
+			for (bool first = true; *n; first = false) {
+				size_t len = strcspn(n, "\n");
+				char *one = strndup(n, len);
+				if (!one) {
+					errorf("out of memory");
+					exit(EXIT_OSERR);
+				}
+				out_adds(&out, first ? "" : ",");
+				out_json_string(&out, one);
+				free(one);
+				n += len + (n[len] == '\n');
+			}
+			out_adds(&out, "]}\n");
+			status = out_flush(&out);
 		} else {
 			const char *n = ccred_secret_notes(ctx);
 			out_addf(&out, "profile '%s': client secret found in %s\n",

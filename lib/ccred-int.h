@@ -85,6 +85,11 @@ struct ccredi_section {
 	unsigned list_seq[CCREDI_NLISTS]; /* section occurrence that last set it */
 	char *file;                       /* where it was first declared */
 	int line;
+	/* Contained errors (SPEC "Configuration"): a bad value, or an unknown
+	 * key in a profile, fails only the profiles that use it, so they are
+	 * kept here ("FILE:LINE: why") and reported when a profile is resolved. */
+	char *bad[K_NKEYS]; /* the last value of key k (or an entry of list k) */
+	char *unknown;      /* the first unknown key of this profile section */
 };
 
 struct ccredi_config {
@@ -109,8 +114,14 @@ struct ccredi_profile {
 
 int ccredi_key_lookup(const char *name);
 const char *ccredi_key_name(int key);
+/* The candidate nearest to word within an edit distance of 2, or NULL:
+ * for "did you mean" after a typo. */
+const char *ccredi_nearest(const char *word, const char *const *cand, size_t n);
 /* Parses one file's text into cfg.  Returns CCRED_OK or CCRED_E_CONFIG with a
- * "FILE:LINE: ..." message in err. */
+ * "FILE:LINE: ..." message in err for what breaks every profile (syntax, an
+ * unknown key in [defaults]); a bad value or a profile's unknown key is kept
+ * in its section and fails only ccredi_profile_resolve of the profiles
+ * using it. */
 ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, const char *text,
                                 size_t len, char *err, size_t errlen);
 /* Reads a file, refusing one that is not the user's or root's, or that others
@@ -121,6 +132,10 @@ void ccredi_config_clear(struct ccredi_config *cfg);
 /* Letters, digits, - _ . @ (what a [profile NAME] header accepts). */
 bool ccredi_profile_name_ok(const char *name);
 struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name);
+/* A profile's contained error (a bad value, its own or inherited, or an
+ * unknown key in its section) into err; CCRED_OK when it has none. */
+ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name,
+                                       char *err, size_t errlen);
 /* Resolve and validate a profile (token_url or issuer, client_id present). */
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
                                    struct ccredi_profile *out, char *err, size_t errlen);
@@ -169,6 +184,7 @@ struct ccred_ctx {
 	char *notes;     /* ccred_secret_notes() */
 	char *detail;    /* ccred_secret_probe() and ccred_check() */
 	char *written;   /* ccred_config_write_profile() */
+	char *config_arg; /* the config_path given to ccred_open, for suggestions */
 };
 
 ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt, ...)
@@ -176,6 +192,9 @@ ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt,
 void ccredi_trace(struct ccred_ctx *ctx, int level, const char *fmt, ...) CCREDI_PRINTF(3, 4);
 /* The module directory: compiled in, or $CCRED_MODULE_DIR (tests). */
 const char *ccredi_module_dir(void);
+/* "ccred [-c FILE] [-p NAME]" into buf: the start of a command suggested in a
+ * message, carrying the config the caller named and the profile (NULL: none). */
+void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len);
 /* Ensures a profile is selected (the default rule when none yet). */
 ccred_error ccredi_need_profile(struct ccred_ctx *ctx);
 

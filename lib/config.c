@@ -41,6 +41,59 @@ const char *ccredi_key_name(int key)
 	return key >= 0 && key < K_NKEYS ? key_names[key] : NULL;
 }
 
+/* Levenshtein distance, giving up (returning 3) past 2 or on long words. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[65];
+
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 2)
+		return 3;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *ccredi_nearest(const char *word, const char *const *cand, size_t n)
+{
+	const char *best = NULL;
+	int best_d = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		int d = edit_distance(word, cand[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = cand[i];
+		}
+	}
+	return best;
+}
+
+/* "unknown key 'tokenurl' (did you mean 'token_url'?)" */
+static void unknown_key(char *buf, size_t len, const char *file, int line, const char *key)
+{
+	const char *near = ccredi_nearest(key, key_names, K_NKEYS);
+
+	if (near)
+		snprintf(buf, len, "%s:%d: unknown key '%s' (did you mean '%s'?)", file, line, key,
+		         near);
+	else
+		snprintf(buf, len, "%s:%d: unknown key '%s'", file, line, key);
+}
+
 static void section_clear(struct ccredi_section *s)
 {
 	free(s->name);
@@ -49,6 +102,9 @@ static void section_clear(struct ccredi_section *s)
 		free(s->val[k]);
 	for (int i = 0; i < CCREDI_NLISTS; i++)
 		ccredi_strlist_clear(&s->list[i]);
+	for (int k = 0; k < K_NKEYS; k++)
+		free(s->bad[k]);
+	free(s->unknown);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -199,6 +255,7 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 
 	for (; line; line = next) {
 		char *s, *eq, *key, *val;
+		bool bad;
 		int k;
 
 		lineno++;
@@ -251,31 +308,54 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 		*eq = '\0';
 		key = trim(s);
 		val = trim(eq + 1);
-		if ((k = ccredi_key_lookup(key)) < 0) {
-			snprintf(err, errlen, "%s:%d: unknown key '%s'", file, lineno, key);
-			goto out;
-		}
+		k = ccredi_key_lookup(key);
 		if (!sec) {
-			snprintf(err, errlen, "%s:%d: '%s' outside a section", file, lineno, key);
+			if (k < 0)
+				unknown_key(err, errlen, file, lineno, key);
+			else
+				snprintf(err, errlen, "%s:%d: '%s' outside a section", file, lineno,
+				         key);
 			goto out;
 		}
-		if (*val && !value_ok(k, val, why, sizeof(why))) {
-			snprintf(err, errlen, "%s:%d: %s", file, lineno, why);
-			goto out;
+		if (k < 0) {
+			/* [defaults] reaches every profile: its typo fails them all.
+			 * A profile's typo fails that profile only. */
+			if (!sec->name) {
+				unknown_key(err, errlen, file, lineno, key);
+				goto out;
+			}
+			if (!sec->unknown) {
+				unknown_key(why, sizeof(why), file, lineno, key);
+				if (!(sec->unknown = strdup(why)))
+					goto nomem;
+			}
+			continue;
 		}
+		bad = *val && !value_ok(k, val, why, sizeof(why));
 		if (k < K_NSCALAR) {
 			free(sec->val[k]);
-			/* An empty value unsets, hiding what [defaults] gives. */
+			/* An empty value unsets, hiding what [defaults] gives.  A
+			 * bad value is kept (profiles shows it) with its error. */
 			if (!(sec->val[k] = strdup(val)))
 				goto nomem;
+			free(sec->bad[k]);
+			sec->bad[k] = NULL;
 		} else {
 			int li = k - K_NSCALAR;
 			if (sec->list_seq[li] != sec_seq) {
 				ccredi_strlist_clear(&sec->list[li]);
 				sec->list_seq[li] = sec_seq;
 				sec->list_set[li] = true;
+				free(sec->bad[k]);
+				sec->bad[k] = NULL;
 			}
-			if (*val && ccredi_strlist_add(&sec->list[li], val) < 0)
+			if (*val && !bad && ccredi_strlist_add(&sec->list[li], val) < 0)
+				goto nomem;
+		}
+		if (bad && !sec->bad[k]) {
+			char msg[600];
+			snprintf(msg, sizeof(msg), "%s:%d: %s", file, lineno, why);
+			if (!(sec->bad[k] = strdup(msg)))
 				goto nomem;
 		}
 	}
@@ -348,6 +428,31 @@ out:
 	return rc;
 }
 
+ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name,
+                                       char *err, size_t errlen)
+{
+	const struct ccredi_section *s = ccredi_config_find(cfg, name);
+	const struct ccredi_section *d = &cfg->defaults;
+
+	if (!s)
+		return CCRED_OK;
+	if (s->unknown) {
+		snprintf(err, errlen, "%s", s->unknown);
+		return CCRED_E_CONFIG;
+	}
+	for (int k = 0; k < K_NKEYS; k++) {
+		/* The section the value comes from: the profile's own, or
+		 * [defaults] when the profile does not set the key. */
+		bool own = k < K_NSCALAR ? s->val[k] != NULL : s->list_set[k - K_NSCALAR];
+		const char *why = own ? s->bad[k] : d->bad[k];
+		if (why) {
+			snprintf(err, errlen, "%s", why);
+			return CCRED_E_CONFIG;
+		}
+	}
+	return CCRED_OK;
+}
+
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
                                    struct ccredi_profile *p, char *err, size_t errlen)
 {
@@ -391,6 +496,8 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	                ? &s->list[K_SECRET_STORE - K_NSCALAR]
 	                : &d->list[K_SECRET_STORE - K_NSCALAR];
 
+	if (ccredi_profile_value_error(cfg, name, err, errlen) != CCRED_OK)
+		return CCRED_E_CONFIG;
 	if (!p->token_url && !p->issuer) {
 		snprintf(err, errlen, "%s:%d: profile '%s' has no token_url (or issuer)", s->file,
 		         s->line, name);

@@ -385,7 +385,10 @@ CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const ch
 		goto out;
 	if ((rc = edit(ctx, cur.p, cur.len, name, settings, &out)) != CCRED_OK)
 		goto out;
-	if (ccredi_config_parse(&check, real, out.p, out.len, err, sizeof(err)) != CCRED_OK) {
+	/* A bad value no longer fails the parse (it is contained to its
+	 * profile), so the profile written is checked for one too. */
+	if (ccredi_config_parse(&check, real, out.p, out.len, err, sizeof(err)) != CCRED_OK ||
+	    ccredi_profile_value_error(&check, name, err, sizeof(err)) != CCRED_OK) {
 		rc = ccredi_err(ctx, CCRED_E_CONFIG, "not written, the result would not parse: %s",
 		                err);
 		goto out;

@@ -16,6 +16,21 @@ static ccred_error select_named(struct ccred_ctx *ctx, const char *name, const c
 
 	rc = ccredi_profile_resolve(&ctx->cfg, name, &ctx->prof, ctx->errmsg, sizeof(ctx->errmsg));
 	ctx->have_profile = rc == CCRED_OK;
+	if (rc == CCRED_E_CONFIG && !ccredi_config_find(&ctx->cfg, name)) {
+		const char *cand[64], *near;
+		char cmd[600];
+		size_t n = 0;
+		for (; n < ctx->cfg.nprofiles && n < 64; n++)
+			cand[n] = ctx->cfg.profiles[n].name;
+		if ((near = ccredi_nearest(name, cand, n)))
+			return ccredi_err(ctx, rc, "no profile '%s' in the configuration (did you "
+			                  "mean '%s'?)", name, near);
+		if (!ccredi_profile_name_ok(name))
+			return rc;
+		ccredi_suggest(ctx, NULL, cmd, sizeof(cmd));
+		return ccredi_err(ctx, rc, "no profile '%s' in the configuration; set it up with "
+		                  "'%s configure %s'", name, cmd, name);
+	}
 	if (rc == CCRED_OK) {
 		ccredi_trace(ctx, 1, "profile '%s'", ctx->prof.name);
 		if (chosen)
@@ -63,11 +78,14 @@ CCRED_API ccred_error ccred_profile_select(struct ccred_ctx *ctx, const char *na
 	if (ctx->cfg.nprofiles == 1)
 		return select_named(ctx, ctx->cfg.profiles[0].name, chosen);
 	list_files(ctx, files, sizeof(files));
-	if (ctx->cfg.nprofiles == 0)
+	if (ctx->cfg.nprofiles == 0) {
+		char cmd[600];
+		ccredi_suggest(ctx, NULL, cmd, sizeof(cmd));
 		return ccredi_err(ctx, CCRED_E_CONFIG,
 		                  "no profile configured (%s); see ccred.conf(5) or run "
-		                  "'ccred configure'",
-		                  files);
+		                  "'%s configure'",
+		                  files, cmd);
+	}
 	return ccredi_err(ctx, CCRED_E_CONFIG,
 	                  "%zu profiles and none chosen: name one with -p NAME or "
 	                  "$CCRED_PROFILE, or call one 'default'",
@@ -133,11 +151,15 @@ CCRED_API ccred_error ccred_profile_select_url(struct ccred_ctx *ctx, const char
 	}
 	for (size_t i = 0; i < ctx->cfg.nprofiles; i++) {
 		struct ccredi_profile p;
-		char err[256];
+		char err[700];
 
+		/* A broken profile answers for no URL; the others still do. */
 		if (ccredi_profile_resolve(&ctx->cfg, ctx->cfg.profiles[i].name, &p, err,
-		                           sizeof(err)) != CCRED_OK)
+		                           sizeof(err)) != CCRED_OK) {
+			ccredi_trace(ctx, 1, "passing over profile '%s': %s",
+			             ctx->cfg.profiles[i].name, err);
 			continue;
+		}
 		if (urls_answer(&p, &want, &score) && score > best_score) {
 			best_score = score;
 			best = p.name;
@@ -151,6 +173,54 @@ out:
 	if (have_want)
 		ccredi_url_clear(&want);
 	return rc;
+}
+
+/* Whether s can go into a suggested shell command as it is. */
+static bool shell_plain(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		            "/._-+@%=:,~",
+		            *s))
+			return false;
+	return true;
+}
+
+static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
+{
+	size_t used = strlen(buf);
+
+	if (used >= len)
+		return;
+	if (shell_plain(arg)) {
+		snprintf(buf + used, len - used, " %s %s", opt, arg);
+		return;
+	}
+	/* '…' with each ' written as '\'' */
+	used += (size_t)snprintf(buf + used, len - used, " %s '", opt);
+	if (used + 6 >= len) {
+		buf[len - 1] = '\0'; /* cut: a message, never a command run */
+		return;
+	}
+	for (; *arg && used + 6 < len; arg++) {
+		if (*arg == '\'')
+			used += (size_t)snprintf(buf + used, len - used, "'\\''");
+		else
+			buf[used++] = *arg;
+	}
+	buf[used] = '\0';
+	snprintf(buf + used, len - used, "'");
+}
+
+void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+{
+	snprintf(buf, len, "ccred");
+	if (ctx->config_arg)
+		add_arg(buf, len, "-c", ctx->config_arg);
+	if (profile)
+		add_arg(buf, len, "-p", profile);
 }
 
 CCRED_API const char *ccred_profile_current(const struct ccred_ctx *ctx)

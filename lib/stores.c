@@ -201,7 +201,7 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 	struct ccredi_store_walk w = {0};
 	struct ccredi_store_inst inst;
 	struct ccred_store_key key;
-	char *buf = NULL;
+	char *buf = NULL, cmd[600];
 	ccred_error rc = CCRED_E_NOSECRET;
 	bool locked = false, writable = false;
 
@@ -217,7 +217,9 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 
 		r = inst.vt.get(inst.state, &key, buf, CCRED_STORE_SECRET_MAX, &len, err,
 		                sizeof(err));
-		writable |= inst.vt.set != NULL;
+		/* Only a store that answered "not here" can take a secret now:
+		 * one without a D-Bus or locked fails `secret set` the same way. */
+		writable |= inst.vt.set != NULL && r == CCRED_STORE_NOTFOUND;
 		ccredi_trace(ctx, 1, "store '%s': %s", w.line, ccredi_store_result_name(r));
 		ccredi_store_close(&inst);
 		if (r == CCRED_STORE_OK && len > 0 && len <= CCRED_STORE_SECRET_MAX) {
@@ -243,10 +245,11 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 	}
 	if (rc != CCRED_OK)
 		goto out;
+	ccredi_suggest(ctx, ctx->prof.name, cmd, sizeof(cmd));
 	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s'%s%s%s%s%s",
 	                ctx->prof.name, w.why.len ? ": " : "", w.why.len ? w.why.p : "",
-	                locked || !writable ? "" : "; store it with 'ccred -p ",
-	                locked || !writable ? "" : ctx->prof.name,
+	                locked || !writable ? "" : "; store it with '",
+	                locked || !writable ? "" : cmd,
 	                locked || !writable ? "" : " secret set'");
 out:
 	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX + 1);

@@ -71,6 +71,8 @@ CCRED_API ccred_error ccred_open(struct ccred_ctx **ctxp, const char *config_pat
 	ctx->min_ttl_override = -1;
 	if (!(flags & CCRED_OPEN_NO_SYSTEM) && (rc = read_system(ctx)) != CCRED_OK)
 		return rc;
+	if (config_path && !(ctx->config_arg = strdup(config_path)))
+		return CCRED_E_NOMEM;
 	if (config_path)
 		return ccredi_config_read_file(&ctx->cfg, config_path,
 		                               (flags & CCRED_OPEN_MISSING_OK) != 0, ctx->errmsg,
@@ -126,6 +128,7 @@ CCRED_API void ccred_close(struct ccred_ctx *ctx)
 	free(ctx->notes);
 	free(ctx->detail);
 	free(ctx->written);
+	free(ctx->config_arg);
 	/* The HTTP module stays mapped: libcurl and its TLS library register
 	 * atexit handlers that must outlive dlclose. */
 	free(ctx);

@@ -3,12 +3,19 @@
  * trailing LF or CRLF.
  *
  * Like ssh with private keys, a secret file is refused (CCRED_STORE_INSECURE,
- * a configuration error) unless it is a regular file owned by us with no
- * permission bit for group or others.  The check is made with fstat on the
- * opened descriptor, never with stat on the name, and the last path
- * component is opened with O_NOFOLLOW: a symbolic link is refused, because
- * whoever can point it elsewhere chooses what we read.  Directories above
- * the file are trusted as ssh trusts them.
+ * a configuration error) unless nobody but us (and root) could have chosen
+ * what we read.  The path is walked one component at a time from "/" with
+ * O_PATH|O_NOFOLLOW, so every object is checked as the very object used:
+ * every directory on the way (each ancestor included) and every symbolic
+ * link must be ours or root's, and a directory must not be writable by group
+ * or others unless it is sticky (kubelet's 1777 volume root, /tmp: nobody
+ * else can replace our or root's entries there).  Links are followed only
+ * this way, which is what a Kubernetes secret volume needs: kubelet makes
+ * NAME -> ..data/NAME, ..data -> ..TIMESTAMP, and the file in ..TIMESTAMP.
+ * The file itself must be ours with no bit for group or others, or root's,
+ * readable by us only through its group (defaultMode 0440 with fsGroup),
+ * with nothing for others.  It is opened from its checked directory with
+ * O_NOFOLLOW and checked again with fstat on the descriptor we read.
  *
  * PATH must be absolute or start with "~/" ($HOME): a relative name would
  * depend on the working directory, which git and docker choose for us.
@@ -21,6 +28,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +81,257 @@ static int secretfile_check(const struct stat *st, const char *what, const char 
 	return CCRED_STORE_OK;
 }
 
+/* Whether gid is one of ours (the effective or a supplementary group). */
+static bool in_my_groups(gid_t gid)
+{
+	gid_t groups[256];
+	int n;
+
+	if (gid == getegid())
+		return true;
+	n = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The file at the end of a chain: ours and private, or root's and readable
+ * by us only through its group (kubelet's fsGroup). */
+static int chain_file_check(const struct stat *st, const char *what, const char *path, char *err,
+                            size_t errlen)
+{
+	uid_t me = geteuid();
+	unsigned int mode = (unsigned int)(st->st_mode & 07777);
+
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: %s is not a regular file", what, path);
+		return CCRED_STORE_INSECURE;
+	}
+	if (st->st_uid == me) {
+		if (mode & 077) {
+			snprintf(err, errlen, "%s: permissions %04o are too open; run chmod 600 %s",
+			         what, mode, path);
+			return CCRED_STORE_INSECURE;
+		}
+		if (!(mode & 0400)) {
+			snprintf(err, errlen, "%s: %s is not readable by you (mode %04o)", what, path,
+			         mode);
+			return CCRED_STORE_INSECURE;
+		}
+		return CCRED_STORE_OK;
+	}
+	if (st->st_uid != 0) {
+		snprintf(err, errlen, "%s: %s is owned by uid %u, not you (uid %u) or root", what,
+		         path, (unsigned int)st->st_uid, (unsigned int)me);
+		return CCRED_STORE_INSECURE;
+	}
+	if (mode & 027) {
+		snprintf(err, errlen,
+		         "%s: %s is root's with permissions %04o: group-writable or open to "
+		         "others (kubelet: defaultMode 0440 with fsGroup, or 0400 with runAsUser)",
+		         what, path, mode);
+		return CCRED_STORE_INSECURE;
+	}
+	if (!(mode & 040) || !in_my_groups(st->st_gid)) {
+		snprintf(err, errlen,
+		         "%s: %s is root's (group %u, mode %04o) and not readable by you "
+		         "(kubelet: defaultMode 0440 with fsGroup, or 0400 with runAsUser)",
+		         what, path, (unsigned int)st->st_gid, mode);
+		return CCRED_STORE_INSECURE;
+	}
+	return CCRED_STORE_OK;
+}
+
+#define CHAIN_MAX_LINKS 40
+#define CHAIN_MAX_DEPTH 128
+
+/* Walks path from "/" as described at the top; on success *fdp is the file
+ * opened for reading.  Returns a CCRED_STORE_* code. */
+static int chain_open(const char *what, const char *path, int *fdp, char *err, size_t errlen)
+{
+	int dirs[CHAIN_MAX_DEPTH], depth = 0, links = 0, fd = -1, rc = CCRED_STORE_ERR;
+	size_t rlen = 0;
+	char *todo = NULL, *at, *comp = NULL, resolved[4096] = "";
+	uid_t me = geteuid();
+	struct stat st;
+
+	*fdp = -1;
+	if (!(todo = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return CCRED_STORE_ERR;
+	}
+	if ((dirs[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(dirs[0], &st) < 0) {
+		snprintf(err, errlen, "%s: cannot open /: %s", what, strerror(errno));
+		goto out;
+	}
+	depth = 1;
+	if (st.st_uid != 0 || (st.st_mode & 022)) {
+		snprintf(err, errlen, "%s: / is not root's or is writable by others", what);
+		rc = CCRED_STORE_INSECURE;
+		goto out;
+	}
+	at = todo;
+	for (;;) {
+		char *next;
+		bool last;
+
+		while (*at == '/')
+			at++;
+		if (!*at) {
+			snprintf(err, errlen, "%s: names a directory", what);
+			goto out;
+		}
+		comp = at;
+		next = comp + strcspn(comp, "/");
+		if (*next)
+			*next++ = '\0';
+		while (*next == '/')
+			next++;
+		last = !*next;
+		at = next;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			/* Back to a directory already checked. */
+			if (depth > 1) {
+				close(dirs[--depth]);
+				while (rlen > 0 && resolved[rlen - 1] != '/')
+					rlen--;
+				if (rlen > 0)
+					rlen--;
+				resolved[rlen] = '\0';
+			}
+			if (last) {
+				snprintf(err, errlen, "%s: names a directory", what);
+				goto out;
+			}
+			continue;
+		}
+		fd = openat(dirs[depth - 1], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			if (errno == ENOENT) {
+				snprintf(err, errlen, "%s: no such file", what);
+				rc = CCRED_STORE_NOTFOUND;
+			} else {
+				snprintf(err, errlen, "%s: cannot open %s/%s: %s", what, resolved, comp,
+				         strerror(errno));
+			}
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[4096], *rest;
+			size_t need;
+			ssize_t n;
+			if (st.st_uid != me && st.st_uid != 0) {
+				snprintf(err, errlen,
+				         "%s: the symbolic link %s/%s is owned by uid %u, not you or root",
+				         what, resolved, comp, (unsigned int)st.st_uid);
+				rc = CCRED_STORE_INSECURE;
+				goto out;
+			}
+			if (++links > CHAIN_MAX_LINKS) {
+				snprintf(err, errlen, "%s: too many symbolic links", what);
+				rc = CCRED_STORE_INSECURE;
+				goto out;
+			}
+			/* The link just checked, read through its own descriptor. */
+			n = readlinkat(fd, "", target, sizeof(target) - 1);
+			if (n <= 0) {
+				snprintf(err, errlen, "%s: cannot read the link %s/%s: %s", what, resolved,
+				         comp, n < 0 ? strerror(errno) : "empty");
+				goto out;
+			}
+			target[n] = '\0';
+			close(fd);
+			fd = -1;
+			need = (size_t)n + strlen(at) + 2;
+			if (!(rest = malloc(need))) {
+				snprintf(err, errlen, "%s: out of memory", what);
+				goto out;
+			}
+			snprintf(rest, need, "%s%s%s", target, *at ? "/" : "", at);
+			free(todo);
+			todo = at = rest;
+			if (target[0] == '/') {
+				while (depth > 1)
+					close(dirs[--depth]);
+				rlen = 0;
+				resolved[0] = '\0';
+			}
+			continue;
+		}
+		if (last)
+			break;
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: %s/%s is not a directory", what, resolved, comp);
+			goto out;
+		}
+		if (st.st_uid != me && st.st_uid != 0) {
+			snprintf(err, errlen, "%s: directory %s/%s is owned by uid %u, not you or root",
+			         what, resolved, comp, (unsigned int)st.st_uid);
+			rc = CCRED_STORE_INSECURE;
+			goto out;
+		}
+		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+			snprintf(err, errlen,
+			         "%s: directory %s/%s is writable by group or others (mode %04o); run "
+			         "chmod go-w %s/%s",
+			         what, resolved, comp, (unsigned int)(st.st_mode & 07777), resolved,
+			         comp);
+			rc = CCRED_STORE_INSECURE;
+			goto out;
+		}
+		if (depth == CHAIN_MAX_DEPTH) {
+			snprintf(err, errlen, "%s: path too deep", what);
+			goto out;
+		}
+		dirs[depth++] = fd;
+		fd = -1;
+		rlen += (size_t)snprintf(resolved + rlen, sizeof(resolved) - rlen, "/%s", comp);
+		if (rlen >= sizeof(resolved)) {
+			snprintf(err, errlen, "%s: path too long", what);
+			goto out;
+		}
+	}
+	/* The last component: the file, checked on the O_PATH descriptor
+	 * before it is opened, then again on the descriptor that is read. */
+	{
+		char where[4400];
+		struct stat st2;
+		int rfd;
+
+		snprintf(where, sizeof(where), "%s/%s", resolved, comp);
+		if ((rc = chain_file_check(&st, what, where, err, errlen)) != CCRED_STORE_OK)
+			goto out;
+		rc = CCRED_STORE_ERR;
+		rfd = openat(dirs[depth - 1], comp,
+		             O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (rfd < 0) {
+			snprintf(err, errlen, "%s: cannot open %s: %s", what, where, strerror(errno));
+			if (errno == EACCES || errno == ELOOP)
+				rc = CCRED_STORE_INSECURE;
+			goto out;
+		}
+		if (fstat(rfd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
+		    (rc = chain_file_check(&st2, what, where, err, errlen)) != CCRED_STORE_OK) {
+			if (rc == CCRED_STORE_ERR)
+				snprintf(err, errlen, "%s: %s changed while it was opened", what, where);
+			close(rfd);
+			goto out;
+		}
+		*fdp = rfd;
+		rc = CCRED_STORE_OK;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	while (depth > 0)
+		close(dirs[--depth]);
+	free(todo);
+	return rc;
+}
+
 int ccredi_secretfile_read(const struct ccred_store_services *svc, const char *what,
                            const char *path, enum ccredi_secretfile_policy policy, char *buf,
                            size_t bufsize, size_t *len, char *err, size_t errlen)
@@ -87,6 +346,18 @@ int ccredi_secretfile_read(const struct ccred_store_services *svc, const char *w
 	*len = 0;
 	/* O_NONBLOCK: a FIFO put in the file's place must not hang us before
 	 * fstat refuses it; it changes nothing for a regular file. */
+	if (policy == CCREDI_SECRETFILE_PRIVATE) {
+		/* Checked link by link and directory by directory: see the top. */
+		rc = chain_open(what, path, &fd, err, errlen);
+		if (rc != CCRED_STORE_OK)
+			goto out;
+		if (fstat(fd, &st) != 0) {
+			snprintf(err, errlen, "%s: cannot stat: %s", what, strerror(errno));
+			rc = CCRED_STORE_ERR;
+			goto out;
+		}
+		goto checked;
+	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT) {
@@ -107,6 +378,7 @@ int ccredi_secretfile_read(const struct ccred_store_services *svc, const char *w
 	rc = secretfile_check(&st, what, path, policy, err, errlen);
 	if (rc != CCRED_STORE_OK)
 		goto out;
+checked:
 	rc = CCRED_STORE_ERR;
 	if (st.st_size > (off_t)(CCRED_STORE_SECRET_MAX + 2)) {
 		snprintf(err, errlen, "%s: larger than %d bytes", what, CCRED_STORE_SECRET_MAX);

@@ -38,16 +38,15 @@ secret_file() {
 	chmod 600 "$HOME/.config/ccred/t.secret"
 }
 
-# doctor: run `ccred -p t doctor`; $output is its report (stderr), and
-# stdout must be empty whatever happened.
+# doctor: run `ccred -p t doctor`; $output is its report, which goes to
+# stdout failing or not (`ccred doctor | less`); stderr stays empty without -v.
 doctor() {
 	run --separate-stderr "$CCRED" -p t doctor "$@"
-	[ -z "$output" ] || {
-		echo "doctor wrote to stdout: $output" >&2
+	[ -z "$stderr" ] || {
+		echo "doctor wrote to stderr: $stderr" >&2
 		return 1
 	}
-	output=$stderr
-	mapfile -t lines <<<"$stderr"
+	mapfile -t lines <<<"$output"
 	# Never a secret, never anything shaped like one of the server's tokens.
 	[[ $output != *post-secret-1* && $output != *wrong-secret* ]]
 	! grep -qE '[A-Za-z0-9_-]{43}' <<<"$output"
@@ -180,12 +179,21 @@ doctor() {
 }
 
 @test "doctor: a broken config is named with its file and line (78)" {
+	write_config "[defaults]
+tokn_url = https://auth.example.com/token"
+	doctor
+	assert_equal "$status" 78
+	assert_line "FAIL  config: $XDG_CONFIG_HOME/ccred/config:2: unknown key 'tokn_url' (did you mean 'token_url'?)"
+	assert_line --partial "      to fix: fix that line"
+}
+
+@test "doctor: a profile's unknown key fails the profile step, with did-you-mean (78)" {
 	write_config "[profile t]
 tokn_url = https://auth.example.com/token"
 	doctor
 	assert_equal "$status" 78
-	assert_line "FAIL  config: $XDG_CONFIG_HOME/ccred/config:2: unknown key 'tokn_url'"
-	assert_line --partial "      to fix: fix that line"
+	assert_line "ok    config: read $XDG_CONFIG_HOME/ccred/config"
+	assert_line "FAIL  profile: $XDG_CONFIG_HOME/ccred/config:2: unknown key 'tokn_url' (did you mean 'token_url'?)"
 }
 
 @test "doctor: an unsafe cache directory is named (78) though a token came" {

@@ -24,6 +24,26 @@ static void expect_error(const char *text, const char *needle)
 	ccredi_config_clear(&cfg);
 }
 
+/* A bad value (or a profile's unknown key) is contained: the file parses,
+ * profile a fails with FILE:LINE, and profile ok still resolves. */
+static void expect_contained(const char *text, const char *needle)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "", full[1024];
+
+	snprintf(full, sizeof(full),
+	         "[profile ok]\ntoken_url = https://h/t\nclient_id = c\n%s", text);
+	CHECK_INT(parse(&cfg, full, err, sizeof(err)), CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "ok", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_E_CONFIG);
+	if (!strstr(err, needle)) {
+		check_failures++;
+		fprintf(stderr, "error '%s' lacks '%s'\n", err, needle);
+	}
+	ccredi_config_clear(&cfg);
+}
+
 static void test_basic(void)
 {
 	struct ccredi_config cfg = {0};
@@ -117,22 +137,45 @@ static void test_missing_keys(void)
 
 static void test_bad_input(void)
 {
-	expect_error("[profile a]\nbogus = 1\n", "test.conf:2: unknown key 'bogus'");
+	expect_contained("[profile a]\nbogus = 1\n", "test.conf:5: unknown key 'bogus'");
+	expect_contained("[profile a]\ntokenurl = 1\n",
+	                 "test.conf:5: unknown key 'tokenurl' (did you mean 'token_url'?)");
+	expect_error("[defaults]\ntokenurl = 1\n",
+	             "test.conf:2: unknown key 'tokenurl' (did you mean 'token_url'?)");
 	expect_error("client_id = x\n", "test.conf:1: 'client_id' outside a section");
-	expect_error("[profile a]\nmin_ttl = 5s\n", "test.conf:2: min_ttl");
-	expect_error("[profile a]\nmin_ttl = -1\n", "test.conf:2: min_ttl");
-	expect_error("[profile a]\ntimeout = 0\n", "test.conf:2: timeout");
-	expect_error("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:2: timeout");
-	expect_error("[profile a]\ncache = maybe\n", "test.conf:2: cache");
-	expect_error("[profile a]\nauth_method = private_key_jwt\n", "test.conf:2: auth_method");
-	expect_error("[profile a]\ntoken_url = http://auth.example.com/token\n",
-	             "test.conf:2: plain http");
-	expect_error("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n", "plain http");
-	expect_error("[profile a]\ntoken_url = ftp://x/y\n", "scheme");
-	expect_error("[profile a]\ntoken_url = not a url\n", "not an http(s) URL");
-	expect_error("[profile a]\nsecret_store = 'unterminated\n", "quote");
-	expect_error("[profile a]\nsecret_store = ../evil\n", "store name");
-	expect_error("[profile a]\nurl = https://host:99999/\n", "not a URL");
+	expect_contained("[profile a]\nmin_ttl = 5s\n", "test.conf:5: min_ttl");
+	expect_contained("[profile a]\nmin_ttl = -1\n", "test.conf:5: min_ttl");
+	expect_contained("[profile a]\ntimeout = 0\n", "test.conf:5: timeout");
+	expect_contained("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:5: timeout");
+	expect_contained("[profile a]\ncache = maybe\n", "test.conf:5: cache");
+	expect_contained("[profile a]\nauth_method = private_key_jwt\n", "test.conf:5: auth_method");
+	expect_contained("[profile a]\ntoken_url = http://auth.example.com/token\n",
+	                 "test.conf:5: plain http");
+	expect_contained("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n", "plain http");
+	expect_contained("[profile a]\ntoken_url = ftp://x/y\n", "scheme");
+	expect_contained("[profile a]\ntoken_url = not a url\n", "not an http(s) URL");
+	expect_contained("[profile a]\nsecret_store = 'unterminated\n", "quote");
+	expect_contained("[profile a]\nsecret_store = ../evil\n", "store name");
+	expect_contained("[profile a]\nurl = https://host:99999/\n", "not a URL");
+	/* a bad value in [defaults] fails the profiles that inherit it only */
+	{
+		struct ccredi_config cfg = {0};
+		struct ccredi_profile p;
+		char err[512] = "";
+		CHECK_INT(parse(&cfg,
+		                "[defaults]\ntimeout = 0\n[profile ok]\ntoken_url = https://h/t\n"
+		                "client_id = c\ntimeout = 5\n[profile a]\ntoken_url = https://h/t\n"
+		                "client_id = c\n",
+		                err, sizeof(err)),
+		          CCRED_OK);
+		CHECK_INT(ccredi_profile_resolve(&cfg, "ok", &p, err, sizeof(err)), CCRED_OK);
+		CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_E_CONFIG);
+		CHECK(strstr(err, "test.conf:2: timeout") != NULL);
+		ccredi_config_clear(&cfg);
+	}
+	expect_contained("[profile a]\ntimeout = 0\n[profile a]\ntimeout = 5\n"
+	                 "token_url = http://x.example/t\n",
+	                 "test.conf:8: plain http");
 	expect_error("[profile]\n", "unknown section");
 	expect_error("[profile a b]\n", "bad profile name");
 	expect_error("[server x]\n", "unknown section [server x]");
