@@ -6,8 +6,9 @@
  * from options, for scripts.  The profile is written into the user config by
  * the library, which keeps every other line of the file.  The secret is read
  * from the terminal without echo, or from stdin when that is not a terminal
- * (never from arguments), and stored in the profile's first writable store.
- * Then a real token request proves the whole chain before "done".
+ * (never from arguments).  A real token request proves the answers and the
+ * secret, held in memory, before the secret is stored in the profile's first
+ * writable store and the profile written: a wrong one loses nothing.
  */
 #include "config.h"
 
@@ -53,7 +54,8 @@ static const char *keep(struct conf *c, char *s)
 	"usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"             \
 	"         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"                      \
 	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE]\n"                     \
-	"(the secret is read from the terminal or stdin, never from arguments)"
+	"(the secret is read from the terminal or stdin, never from arguments;\n"                  \
+	" nothing is stored or written before a real token request proves it)"
 
 static void usage_configure(void)
 {
@@ -178,8 +180,8 @@ static bool have_session_bus(void)
  * any), so a wrong answer costs that answer only.  Enter keeps def, which is
  * checked too: a current value that is wrong is asked again.
  */
-static int ask_checked(struct conf *c, struct ccred_ctx *ctx, const char *question,
-                       const char *key, const char *def, const char **answer)
+static int ask_checked(struct conf *c, struct ccred_ctx *ctx, const char *question, const char *key,
+                       const char *def, const char **answer)
 {
 	for (;;) {
 		if (ask(c, question, def, answer) < 0)
@@ -363,8 +365,8 @@ static int stage_secret(struct ccred_ctx *ctx, struct ccred_ctx *old, bool old_o
 		if (old_ok && ccred_secret_status(ctx, NULL) != CCRED_OK &&
 		    ccred_secret_stage_stored(ctx, old) == CCRED_OK) {
 			*src = SECRET_CARRIED;
-			fprintf(stderr, "ccred: the secret of profile '%s' as it was goes with it\n",
-			        name);
+			fprintf(stderr,
+			        "ccred: the secret of profile '%s' as it was goes with it\n", name);
 		}
 		goto out;
 	}
@@ -404,8 +406,8 @@ static int prove(struct ccred_ctx *ctx, const struct opts *o, enum secret_source
 		fprintf(stderr,
 		        "ccred: nothing was written: the configuration and the stored secret%s "
 		        "are as they were; try again with 'ccred%s configure %s'\n",
-		        src == SECRET_NEW ? " (not the new one)" : "", config_opt(o, copt, sizeof(copt)),
-		        name);
+		        src == SECRET_NEW ? " (not the new one)" : "",
+		        config_opt(o, copt, sizeof(copt)), name);
 		return ccred_exit_code(rc);
 	}
 	fprintf(stderr, "ccred: a real token request works: %s\n", detail);

@@ -69,8 +69,8 @@ static void draw(long now)
 	char line[512];
 	long left = (P.deadline - now + 999) / 1000;
 	int n = snprintf(line, sizeof(line),
-	                 "\r\033[Kccred: waiting for %s (attempt %d of %d, %ld s left)",
-	                 P.endpoint, P.attempt, P.max, left > 0 ? left : 0);
+	                 "\r\033[Kccred: waiting for %s (attempt %d of %d, %ld s left)", P.endpoint,
+	                 P.attempt, P.max, left > 0 ? left : 0);
 
 	if (n > 0)
 		put(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);

@@ -274,7 +274,8 @@ CCRED_API ccred_error ccred_secret_stage(struct ccred_ctx *ctx, const char *secr
 	if (len == 0)
 		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
 	if (len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', len))
-		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is over 64 KiB or has a NUL byte");
+		return ccredi_err(ctx, CCRED_E_USAGE,
+		                  "the secret is over 64 KiB or has a NUL byte");
 	if (!(ctx->staged = malloc(len + 1)))
 		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
 	memcpy(ctx->staged, secret, len);

@@ -281,8 +281,8 @@ CCRED_API ccred_error ccred_secret_commit(struct ccred_ctx *ctx, const char **wh
  * token_url or issuer (never a URL a server gave), owned by ctx.  Never
  * called on a cache hit.  fn NULL removes the hook.
  */
-typedef void (*ccred_progress_fn)(void *data, const char *endpoint, int attempt,
-                                  int max_attempts, long ms_left);
+typedef void (*ccred_progress_fn)(void *data, const char *endpoint, int attempt, int max_attempts,
+                                  long ms_left);
 CCRED_API void ccred_set_progress(struct ccred_ctx *ctx, ccred_progress_fn fn, void *data);
 
 /* Diagnostic steps of ccred_check().  Append-only. */
