@@ -6,8 +6,9 @@
  * from options, for scripts.  The profile is written into the user config by
  * the library, which keeps every other line of the file.  The secret is read
  * from the terminal without echo, or from stdin when that is not a terminal
- * (never from arguments), and stored in the profile's first writable store.
- * Then a real token request proves the whole chain before "done".
+ * (never from arguments).  A real token request proves the answers and the
+ * secret, held in memory, before the secret is stored in the profile's first
+ * writable store and the profile written: a wrong one loses nothing.
  */
 #include "config.h"
 
@@ -53,7 +54,8 @@ static const char *keep(struct conf *c, char *s)
 	"usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"             \
 	"         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"                      \
 	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE]\n"                     \
-	"(the secret is read from the terminal or stdin, never from arguments)"
+	"(the secret is read from the terminal or stdin, never from arguments;\n"                  \
+	" nothing is stored or written before a real token request proves it)"
 
 static void usage_configure(void)
 {
@@ -173,6 +175,25 @@ static bool have_session_bus(void)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+/*
+ * Asks until the answer is one the configuration takes for key (key NULL:
+ * any), so a wrong answer costs that answer only.  Enter keeps def, which is
+ * checked too: a current value that is wrong is asked again.
+ */
+static int ask_checked(struct conf *c, struct ccred_ctx *ctx, const char *question, const char *key,
+                       const char *def, const char **answer)
+{
+	for (;;) {
+		if (ask(c, question, def, answer) < 0)
+			return -1;
+		if (!key || !*answer || ccred_config_check_value(ctx, key, *answer) == CCRED_OK)
+			return 0;
+		fprintf(stderr, "ccred: %s; answer again\n", ccred_errmsg(ctx));
+		if (*answer == def)
+			def = NULL; /* the current value is the wrong one */
+	}
+}
+
 static int interview(struct conf *c, struct ccred_ctx *ctx)
 {
 	const char *cur_store = ccred_profile_list(ctx, c->name, "secret_store", 0);
@@ -184,26 +205,26 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 
 	fprintf(stderr, "Setting up profile '%s'. Press Enter to keep the value in brackets.\n",
 	        c->name);
-	if (ask(c, "Token endpoint URL (empty to give an OIDC issuer instead)", cur_url,
-	        &c->token_url) < 0)
+	if (ask_checked(c, ctx, "Token endpoint URL (empty to give an OIDC issuer instead)",
+	                "token_url", cur_url, &c->token_url) < 0)
 		return -1;
 	while (!c->token_url) {
-		if (ask(c, "Issuer URL (the token endpoint is discovered from it)", cur_iss,
-		        &c->issuer) < 0)
+		if (ask_checked(c, ctx, "Issuer URL (the token endpoint is discovered from it)",
+		                "issuer", cur_iss, &c->issuer) < 0)
 			return -1;
 		if (c->issuer)
 			break;
 		fprintf(stderr, "A token endpoint URL or an issuer URL is needed.\n");
-		if (ask(c, "Token endpoint URL", NULL, &c->token_url) < 0)
+		if (ask_checked(c, ctx, "Token endpoint URL", "token_url", NULL, &c->token_url) < 0)
 			return -1;
 	}
 	do {
-		if (ask(c, "Client id", ccred_profile_get(ctx, c->name, "client_id"),
-		        &c->client_id) < 0)
+		if (ask_checked(c, ctx, "Client id", "client_id",
+		                ccred_profile_get(ctx, c->name, "client_id"), &c->client_id) < 0)
 			return -1;
 	} while (!c->client_id && fprintf(stderr, "The client id is needed.\n"));
-	if (ask(c, "Scopes, space-separated ('-' for none)",
-	        ccred_profile_get(ctx, c->name, "scope"), &c->scope) < 0)
+	if (ask_checked(c, ctx, "Scopes, space-separated ('-' for none)", "scope",
+	                ccred_profile_get(ctx, c->name, "scope"), &c->scope) < 0)
 		return -1;
 	if (c->scope && strcmp(c->scope, "-") == 0)
 		c->scope = "";
@@ -223,7 +244,8 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 	def_store = existing ? cur_store : have_session_bus() ? "libsecret" : fallback;
 	fprintf(stderr, "Secret stores: libsecret (the desktop keyring), file PATH, env NAME, "
 	                "command CMD ARGS..., systemd NAME.\n");
-	if (ask(c, "Where the client secret lives", def_store, &store) < 0)
+	if (ask_checked(c, ctx, "Where the client secret lives", "secret_store", def_store,
+	                &store) < 0)
 		return -1;
 	/* The default for an existing profile keeps its whole stack. */
 	if (store && !(existing && store == def_store))
@@ -300,15 +322,26 @@ static bool stack_writable(struct ccred_ctx *ctx)
 	return false;
 }
 
-/* Reads and stores the secret.  An empty answer keeps what is stored. */
-static int store_secret(struct ccred_ctx *ctx, bool tty, const char *path)
+/* What the prover holds: a new secret staged, the stored one carried over to
+ * a new item, or what the stores hold. */
+enum secret_source { SECRET_STORED, SECRET_NEW, SECRET_CARRIED };
+
+/*
+ * Reads the new secret into ctx, in memory only: nothing is stored before a
+ * token request proves it.  An empty answer keeps what is stored; when the
+ * token endpoint or client_id changed, the stores hold nothing under the new
+ * ones, and the secret of the profile as it was (in old) is carried over.
+ */
+static int stage_secret(struct ccred_ctx *ctx, struct ccred_ctx *old, bool old_ok, bool tty,
+                        enum secret_source *src)
 {
-	const char *name = ccred_profile_current(ctx), *where = NULL;
+	const char *name = ccred_profile_current(ctx);
 	char *buf = malloc(SECRET_MAX + 2);
 	ssize_t n;
 	ccred_error rc;
 	int status = 0;
 
+	*src = SECRET_STORED;
 	if (!buf) {
 		errorf("out of memory");
 		return EXIT_OSERR;
@@ -318,89 +351,161 @@ static int store_secret(struct ccred_ctx *ctx, bool tty, const char *path)
 		                "the stored one.\n");
 	n = read_secret(name, buf, SECRET_MAX + 2);
 	if (n == -2 || n > SECRET_MAX + 1) {
-		errorf("the secret is longer than 64 KiB; profile '%s' is written in %s, its "
-		       "secret "
-		       "is not stored",
-		       name, path);
+		errorf("the secret is longer than 64 KiB; nothing was written");
 		status = EXIT_DATAERR;
 		goto out;
 	}
 	if (n < 0) {
-		errorf("cannot read the secret: %s", strerror(errno));
+		errorf("cannot read the secret: %s; nothing was written", strerror(errno));
 		status = EXIT_IOERR;
 		goto out;
 	}
 	if (n == 0 || (n == 1 && buf[0] == '\n') || (n == 2 && buf[0] == '\r' && buf[1] == '\n')) {
 		fprintf(stderr, "ccred: no secret given; keeping what the stores hold\n");
+		if (old_ok && ccred_secret_status(ctx, NULL) != CCRED_OK &&
+		    ccred_secret_stage_stored(ctx, old) == CCRED_OK) {
+			*src = SECRET_CARRIED;
+			fprintf(stderr,
+			        "ccred: the secret of profile '%s' as it was goes with it\n", name);
+		}
 		goto out;
 	}
-	rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
-	if (rc != CCRED_OK) {
+	if ((rc = ccred_secret_stage(ctx, buf, (size_t)n)) != CCRED_OK) {
 		status = report(ctx, rc);
 		if (rc == CCRED_E_USAGE)
 			status = EXIT_DATAERR;
-		fprintf(stderr, "ccred: profile '%s' is written in %s; its secret is not stored\n",
-		        name, path);
+		fprintf(stderr, "ccred: nothing was written\n");
 		goto out;
 	}
-	ccred_cache_drop(ctx, 0);
-	print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
-	fprintf(stderr, "ccred: stored the client secret in %s\n", where);
+	*src = SECRET_NEW;
 out:
 	ccred_wipe(buf, SECRET_MAX + 2);
 	free(buf);
 	return status;
 }
 
-/* The real token request that proves the profile. */
-static int prove(struct ccred_ctx *ctx, const struct opts *o, const char *path)
+/* " -c FILE" when the user gave one, for suggested commands. */
+static const char *config_opt(const struct opts *o, char *buf, size_t len)
+{
+	if (!o->config)
+		return "";
+	snprintf(buf, len, " -c %s", o->config);
+	return buf;
+}
+
+/* The real token request that proves the profile, before anything is
+ * written: on failure the stores and the configuration stay as they were. */
+static int prove(struct ccred_ctx *ctx, const struct opts *o, enum secret_source src)
 {
 	const char *name = ccred_profile_current(ctx), *detail = NULL;
 	ccred_error rc = ccred_check(ctx, CCRED_CHECK_TOKEN, &detail);
+	char copt[4200];
 
 	if (rc != CCRED_OK) {
 		errorf("the token request failed: %s", ccred_errmsg(ctx));
 		fprintf(stderr,
-		        "ccred: profile '%s' stays written in %s; change it with 'ccred%s%s "
-		        "configure %s', or find out more with 'ccred%s%s -p %s doctor'\n",
-		        name, path, o->config ? " -c " : "", o->config ? o->config : "", name,
-		        o->config ? " -c " : "", o->config ? o->config : "", name);
+		        "ccred: nothing was written: the configuration and the stored secret%s "
+		        "are as they were; try again with 'ccred%s configure %s'\n",
+		        src == SECRET_NEW ? " (not the new one)" : "",
+		        config_opt(o, copt, sizeof(copt)), name);
 		return ccred_exit_code(rc);
 	}
 	fprintf(stderr, "ccred: a real token request works: %s\n", detail);
-	fprintf(stderr, "ccred: done: profile '%s' in %s\n", name, path);
 	return 0;
 }
 
+/* Stores the proved secret; says when another profile's secret changed. */
+static int commit_secret(struct ccred_ctx *ctx)
+{
+	const char *where = NULL;
+	char names[512];
+	bool shared = secret_shared_with(ctx, names, sizeof(names)) &&
+	              ccred_secret_status(ctx, NULL) == CCRED_OK;
+	ccred_error rc = ccred_secret_commit(ctx, &where);
+
+	if (rc != CCRED_OK) {
+		int status = report(ctx, rc);
+		fprintf(stderr, "ccred: nothing was written; the secret works but could not be "
+		                "stored\n");
+		return status;
+	}
+	print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
+	fprintf(stderr, "ccred: stored the client secret in %s\n", where);
+	if (shared)
+		say_replaced_shared(names);
+	return 0;
+}
+
+static struct ccred_ctx *open_missing_ok(const struct opts *o, int *status)
+{
+	struct ccred_ctx *ctx = NULL;
+	ccred_error rc = ccred_open(&ctx, o->config, CCRED_OPEN_MISSING_OK);
+
+	if (rc != CCRED_OK) {
+		*status = report(ctx, rc);
+		fprintf(stderr, "ccred: fix the configuration first; nothing was written\n");
+		ccred_close(ctx);
+		return NULL;
+	}
+	ccred_set_verbose(ctx, o->verbose);
+	return ctx;
+}
+
+/*
+ * The order is what keeps a working secret: the answers and the new secret
+ * are applied in memory (a second context) and proved with a real token
+ * request; only then is the secret stored and the profile written.
+ */
 int cmd_configure(const struct opts *o, int argc, char **argv)
 {
 	struct conf c = {0};
-	struct ccred_ctx *ctx = NULL;
+	struct ccred_ctx *old = NULL, *ctx = NULL;
 	const char *set[2 * (8 + 2 * MAX_LIST) + 1];
 	const char *written = NULL;
-	char *path = NULL;
-	bool tty = isatty(STDIN_FILENO);
+	bool tty = isatty(STDIN_FILENO), old_ok;
+	enum secret_source src = SECRET_STORED;
 	ccred_error rc;
 	int status = 0;
 
 	parse_options(&c, o, argc, argv);
-	/* The file to write may not exist yet; any other error stops us. */
-	if ((rc = ccred_open(&ctx, o->config, CCRED_OPEN_MISSING_OK)) != CCRED_OK) {
-		status = report(ctx, rc);
-		fprintf(stderr, "ccred: fix the configuration first; nothing was written\n");
+	if (!(old = open_missing_ok(o, &status)))
 		goto out;
-	}
-	ccred_set_verbose(ctx, o->verbose);
 	if (!c.any_option && tty) {
-		if (interview(&c, ctx) < 0) {
+		if (interview(&c, old) < 0) {
 			status = EXIT_USAGE;
 			goto out;
 		}
-	} else if (!profile_exists(ctx, c.name) && ((!c.token_url && !c.issuer) || !c.client_id)) {
-		/* A new profile needs both; an existing one is checked once written. */
+	} else if (!profile_exists(old, c.name) && ((!c.token_url && !c.issuer) || !c.client_id)) {
+		/* A new profile needs both; an existing one is checked as it would be. */
 		die_usage("a new profile needs --token-url (or --issuer) and --client-id");
 	}
 	settings_of(&c, set, sizeof(set) / sizeof(set[0]));
+	/* The profile as it was, whose secret a changed client may carry over. */
+	old_ok = profile_exists(old, c.name) && ccred_profile_select(old, c.name, NULL) == CCRED_OK;
+	if (!(ctx = open_missing_ok(o, &status)))
+		goto out;
+	progress_install(ctx, o);
+	rc = set[0] ? ccred_profile_preview(ctx, c.name, set)
+	            : ccred_profile_select(ctx, c.name, NULL);
+	if (rc != CCRED_OK) {
+		status = report(ctx, rc);
+		fprintf(stderr, "ccred: nothing was written\n");
+		goto out;
+	}
+	if (stack_writable(ctx)) {
+		if ((status = stage_secret(ctx, old, old_ok, tty, &src)) != 0)
+			goto out;
+	} else {
+		fprintf(stderr,
+		        "ccred: the secret comes from a read-only store (%s); not asking "
+		        "for it\n",
+		        ccred_profile_list(ctx, NULL, "secret_store", 0));
+	}
+	if ((status = prove(ctx, o, src)) != 0)
+		goto out;
+	/* Proved: the secret first, so a written profile never lacks it. */
+	if (src != SECRET_STORED && (status = commit_secret(ctx)) != 0)
+		goto out;
 	if (set[0]) {
 		rc = ccred_config_write_profile(ctx, o->config, c.name, set, &written);
 		if (rc != CCRED_OK) {
@@ -409,37 +514,15 @@ int cmd_configure(const struct opts *o, int argc, char **argv)
 		}
 		fprintf(stderr, "ccred: wrote profile '%s' to %s\n", c.name, written);
 	} else {
-		/* Nothing to change: store a new secret and prove it. */
 		written = last_config_file(ctx);
 		fprintf(stderr, "ccred: profile '%s' unchanged\n", c.name);
 	}
-	if (!(path = strdup(written))) {
-		errorf("out of memory");
-		status = EXIT_OSERR;
-		goto out;
-	}
-	/* A fresh context reads the file just written. */
-	ccred_close(ctx);
-	if (!(ctx = open_ctx(o, &status)))
-		goto out;
-	if ((rc = ccred_profile_select(ctx, c.name, NULL)) != CCRED_OK) {
-		status = report(ctx, rc);
-		fprintf(stderr, "ccred: profile '%s' stays written in %s\n", c.name, path);
-		goto out;
-	}
-	if (stack_writable(ctx)) {
-		if ((status = store_secret(ctx, tty, path)) != 0)
-			goto out;
-	} else {
-		fprintf(stderr,
-		        "ccred: the secret comes from a read-only store (%s); not asking "
-		        "for it\n",
-		        ccred_profile_list(ctx, NULL, "secret_store", 0));
-	}
-	status = prove(ctx, o, path);
+	/* Tokens of the secret it replaced go. */
+	ccred_cache_drop(ctx, 0);
+	fprintf(stderr, "ccred: done: profile '%s' in %s\n", c.name, written);
 out:
-	free(path);
 	ccred_close(ctx);
+	ccred_close(old);
 	conf_free(&c);
 	return status;
 }

@@ -97,6 +97,14 @@ ssize_t read_secret(const char *profile, char *buf, size_t cap);
 void print_notes(FILE *f, const char *prefix, const char *notes);
 /* configure.c */
 int cmd_configure(const struct opts *o, int argc, char **argv);
+/* progress.c: the progress line of a slow token request on ctx, when
+ * stderr is a terminal (and no -v). */
+void progress_install(struct ccred_ctx *ctx, const struct opts *o);
+/* shared.c: the other profiles ('a', 'b') that read the secret the selected
+ * profile's `secret set` writes; false when none.  say_replaced_shared
+ * tells the user that secret was replaced. */
+bool secret_shared_with(struct ccred_ctx *ctx, char *names, size_t len);
+void say_replaced_shared(const char *names);
 /* doctor.c */
 int cmd_doctor(const struct opts *o, int argc, char **argv);
 

@@ -227,6 +227,7 @@ struct ccred_ctx *open_ctx(const struct opts *o, int *status)
 	ccred_set_verbose(ctx, o->verbose);
 	if (o->min_ttl >= 0)
 		ccred_set_min_ttl(ctx, o->min_ttl);
+	progress_install(ctx, o);
 	return ctx;
 }
 

@@ -184,6 +184,8 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(sub, "set") == 0) {
+		char names[512];
+		bool shared;
 		ssize_t n;
 		if (!(buf = malloc(SECRET_MAX + 2))) {
 			errorf("out of memory");
@@ -201,6 +203,9 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 			status = EXIT_IOERR;
 			goto out;
 		}
+		/* Items belong to the client: say when another profile's changes. */
+		shared = secret_shared_with(ctx, names, sizeof(names)) &&
+		         ccred_secret_status(ctx, NULL) == CCRED_OK;
 		rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
 		if (rc == CCRED_E_USAGE) {
 			errorf("%s", ccred_errmsg(ctx));
@@ -213,6 +218,8 @@ int cmd_secret(const struct opts *o, int argc, char **argv)
 			print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
 			fprintf(stderr, "ccred: stored the client secret of profile '%s' in %s\n",
 			        ccred_profile_current(ctx), where);
+			if (shared)
+				say_replaced_shared(names);
 		}
 	} else if (strcmp(sub, "delete") == 0) {
 		rc = ccred_secret_delete(ctx, &where);

@@ -129,6 +129,8 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path, bool missing_ok,
                                     char *err, size_t errlen);
 void ccredi_config_clear(struct ccredi_config *cfg);
+/* Checks a value for its key as the parser does; false with why. */
+bool ccredi_config_value_ok(int key, const char *v, char *why, size_t whylen);
 /* Letters, digits, - _ . @ (what a [profile NAME] header accepts). */
 bool ccredi_profile_name_ok(const char *name);
 struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name);
@@ -185,6 +187,10 @@ struct ccred_ctx {
 	char *detail;    /* ccred_secret_probe() and ccred_check() */
 	char *written;   /* ccred_config_write_profile() */
 	char *config_arg; /* the config_path given to ccred_open, for suggestions */
+	char *staged;    /* ccred_secret_stage(): NUL-terminated, wiped */
+	size_t staged_len;
+	ccred_progress_fn progress; /* ccred_set_progress() */
+	void *progress_data;
 };
 
 ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt, ...)

@@ -325,7 +325,10 @@ static ccred_error check_token(struct ccred_ctx *ctx, struct ccredi_buf *d)
 	time_t started = 0;
 	ccred_error rc;
 
-	if ((rc = ccredi_fetch_stored(ctx, &tr, &started)) != CCRED_OK)
+	/* A staged secret is proved before it replaces what the stores hold. */
+	rc = ctx->staged ? ccredi_fetch(ctx, ctx->staged, &tr, &started)
+	                 : ccredi_fetch_stored(ctx, &tr, &started);
+	if (rc != CCRED_OK)
 		return rc;
 	ccredi_buf_addf(d, "the endpoint issued a %s token",
 	                tr.token_type && strcasecmp(tr.token_type, "bearer") != 0 ? tr.token_type

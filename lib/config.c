@@ -205,6 +205,11 @@ static bool value_ok(int key, const char *v, char *why, size_t whylen)
 	}
 }
 
+bool ccredi_config_value_ok(int key, const char *v, char *why, size_t whylen)
+{
+	return value_ok(key, v, why, whylen);
+}
+
 static struct ccredi_section *section_get(struct ccredi_config *cfg, const char *name,
                                           const char *file, int line)
 {

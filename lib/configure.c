@@ -410,3 +410,59 @@ out:
 	ccredi_buf_clear(&out);
 	return rc;
 }
+
+CCRED_API ccred_error ccred_config_check_value(struct ccred_ctx *ctx, const char *key,
+                                               const char *value)
+{
+	char why[512] = "";
+	int k = key ? ccredi_key_lookup(key) : -1;
+
+	if (k < 0)
+		return ccredi_err(ctx, CCRED_E_USAGE, "unknown key '%s'", key ? key : "");
+	if (!value)
+		return ccredi_err(ctx, CCRED_E_USAGE, "setting '%s' has no value", key);
+	for (const char *c = value; *c; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\t')
+			return ccredi_err(ctx, CCRED_E_CONFIG,
+			                  "the value of %s has a control character", key);
+	if (*value && !ccredi_config_value_ok(k, value, why, sizeof(why)))
+		return ccredi_err(ctx, CCRED_E_CONFIG, "%s", why);
+	return CCRED_OK;
+}
+
+/*
+ * The settings become one more [profile NAME] section parsed into the loaded
+ * configuration: a later section wins key by key and replaces the lists it
+ * names, which is what writing them into the last file does.
+ */
+CCRED_API ccred_error ccred_profile_preview(struct ccred_ctx *ctx, const char *name,
+                                            const char *const *settings)
+{
+	struct ccredi_buf text = {0};
+	char err[512];
+	ccred_error rc;
+
+	if ((rc = check_settings(ctx, name, settings)) != CCRED_OK)
+		return rc;
+	for (size_t i = 0; settings[i]; i += 2) {
+		if ((rc = ccred_config_check_value(ctx, settings[i], settings[i + 1])) == CCRED_OK)
+			continue;
+		/* The message is rewritten from a copy: errmsg is its own source. */
+		snprintf(err, sizeof(err), "%s", ccred_errmsg(ctx));
+		return rc == CCRED_E_CONFIG ? ccredi_err(ctx, rc, "%s: %s", settings[i], err) : rc;
+	}
+	if (ccredi_buf_addf(&text, "[profile %s]\n", name) < 0)
+		goto nomem;
+	for (size_t i = 0; settings[i]; i += 2)
+		if (ccredi_buf_addf(&text, "%s = %s\n", settings[i], settings[i + 1]) < 0)
+			goto nomem;
+	rc = ccredi_config_parse(&ctx->cfg, "(new settings)", text.p, text.len, err, sizeof(err));
+	ccredi_buf_clear(&text);
+	if (rc != CCRED_OK)
+		return ccredi_err(ctx, rc, "%s", err);
+	ctx->have_profile = false;
+	return ccred_profile_select(ctx, name, NULL);
+nomem:
+	ccredi_buf_clear(&text);
+	return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+}

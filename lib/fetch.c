@@ -77,8 +77,28 @@ static void resp_clear(struct ccredi_http_response *r)
  * backoff and full jitter between them, or the server's Retry-After when it
  * names one.  A retry that could not finish before the deadline is not
  * started.  On CCRED_OK resp holds a final answer (any other status). */
+static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_request *req,
+                                     struct ccredi_http_response *resp, long deadline);
+
+/* The configured endpoint, for the progress hook: a URL a server named
+ * (a discovered token endpoint, a redirect) is never shown. */
+static const char *configured_endpoint(const struct ccred_ctx *ctx)
+{
+	return ctx->prof.token_url ? ctx->prof.token_url : ctx->prof.issuer;
+}
+
 static ccred_error exchange(struct ccred_ctx *ctx, struct ccredi_http_request *req,
                             struct ccredi_http_response *resp, long deadline)
+{
+	ccred_error rc = exchange_attempts(ctx, req, resp, deadline);
+
+	if (ctx->progress)
+		ctx->progress(ctx->progress_data, configured_endpoint(ctx), 0, MAX_ATTEMPTS, 0);
+	return rc;
+}
+
+static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_request *req,
+                                     struct ccredi_http_response *resp, long deadline)
 {
 	char last[320] = "";
 	int tries = 0;
@@ -94,6 +114,9 @@ static ccred_error exchange(struct ccred_ctx *ctx, struct ccredi_http_request *r
 		resp_clear(resp);
 		ccredi_trace(ctx, 1, "%s %s (attempt %d, %ld ms left)", req->body ? "POST" : "GET",
 		             req->url, attempt, left);
+		if (ctx->progress)
+			ctx->progress(ctx->progress_data, configured_endpoint(ctx), attempt,
+			              MAX_ATTEMPTS, left);
 		r = ctx->http->perform(req, resp);
 		tries++;
 		if (r == CCREDI_HTTP_TLS)

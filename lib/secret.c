@@ -252,3 +252,60 @@ out:
 	ccredi_buf_clear(&d);
 	return rc;
 }
+
+static void unstage(struct ccred_ctx *ctx)
+{
+	if (ctx->staged)
+		ccredi_freezero(ctx->staged, ctx->staged_len + 1);
+	ctx->staged = NULL;
+	ctx->staged_len = 0;
+}
+
+CCRED_API ccred_error ccred_secret_stage(struct ccred_ctx *ctx, const char *secret, size_t len)
+{
+	unstage(ctx);
+	if (!secret)
+		return CCRED_OK;
+	/* The same rules as ccred_secret_set, so a proved secret can be set. */
+	if (len && secret[len - 1] == '\n')
+		len--;
+	if (len && secret[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
+	if (len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', len))
+		return ccredi_err(ctx, CCRED_E_USAGE,
+		                  "the secret is over 64 KiB or has a NUL byte");
+	if (!(ctx->staged = malloc(len + 1)))
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	memcpy(ctx->staged, secret, len);
+	ctx->staged[len] = '\0';
+	ctx->staged_len = len;
+	return CCRED_OK;
+}
+
+CCRED_API ccred_error ccred_secret_stage_stored(struct ccred_ctx *ctx, struct ccred_ctx *from)
+{
+	char *secret = NULL;
+	size_t len = 0;
+	ccred_error rc;
+
+	unstage(ctx);
+	if ((rc = ccredi_need_profile(from)) != CCRED_OK ||
+	    (rc = ccredi_secret_read(from, &secret, &len)) != CCRED_OK)
+		return ccredi_err(ctx, rc, "%s", ccred_errmsg(from));
+	ctx->staged = secret;
+	ctx->staged_len = len;
+	return CCRED_OK;
+}
+
+CCRED_API ccred_error ccred_secret_commit(struct ccred_ctx *ctx, const char **where)
+{
+	ccred_error rc;
+
+	if (!ctx->staged)
+		return ccredi_err(ctx, CCRED_E_USAGE, "no secret is staged");
+	rc = ccred_secret_set(ctx, ctx->staged, ctx->staged_len, where);
+	unstage(ctx);
+	return rc;
+}

@@ -129,9 +129,17 @@ CCRED_API void ccred_close(struct ccred_ctx *ctx)
 	free(ctx->detail);
 	free(ctx->written);
 	free(ctx->config_arg);
+	if (ctx->staged)
+		ccredi_freezero(ctx->staged, ctx->staged_len + 1);
 	/* The HTTP module stays mapped: libcurl and its TLS library register
 	 * atexit handlers that must outlive dlclose. */
 	free(ctx);
+}
+
+CCRED_API void ccred_set_progress(struct ccred_ctx *ctx, ccred_progress_fn fn, void *data)
+{
+	ctx->progress = fn;
+	ctx->progress_data = data;
 }
 
 CCRED_API void ccred_set_verbose(struct ccred_ctx *ctx, int level)

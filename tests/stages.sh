@@ -82,7 +82,7 @@ if want valgrind; then
 		done
 	}
 	vg_a="stores faults configure libsecret-session discovery firsthour"
-	vg_b="cache callers foundation doctor security proxy"
+	vg_b="cache callers foundation doctor security proxy interactive"
 	# shellcheck disable=SC2086 # the lists are words
 	vg_lane $vg_a &
 	vgpid=$!

@@ -238,6 +238,56 @@ CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const ch
                                                  const char *const *settings,
                                                  const char **written);
 
+/*
+ * Check one value for a configuration key as the configuration parser would
+ * (a token_url or issuer is https, or http to a loopback address; numbers in
+ * range; auth_method known; ...), so a caller can refuse it when it is given.
+ * CCRED_OK; CCRED_E_USAGE for an unknown key; CCRED_E_CONFIG with
+ * ccred_errmsg saying why the value is refused.
+ */
+CCRED_API ccred_error ccred_config_check_value(struct ccred_ctx *ctx, const char *key,
+                                               const char *value);
+
+/*
+ * Apply settings (as ccred_config_write_profile takes them) to the
+ * configuration loaded in ctx, in memory only, and select profile `name`
+ * as it would read once written.  Nothing is written anywhere: the caller
+ * can prove the profile (ccred_check) before ccred_config_write_profile.
+ * CCRED_E_USAGE for a bad name, key or value; CCRED_E_CONFIG when a value
+ * is refused or the profile would not be complete.
+ */
+CCRED_API ccred_error ccred_profile_preview(struct ccred_ctx *ctx, const char *name,
+                                            const char *const *settings);
+
+/*
+ * A secret held in ctx, in memory only (wiped by ccred_close or the next
+ * stage), so that a new secret is proved before it replaces anything: while
+ * one is staged, ccred_check(CCRED_CHECK_TOKEN) uses it instead of the
+ * stores.  ccred_secret_stage takes len bytes as ccred_secret_set does
+ * (secret NULL drops what is staged).  ccred_secret_stage_stored stages the
+ * secret that the stores of the profile selected in `from` hold (a profile
+ * whose token endpoint or client_id changes keeps its secret that way);
+ * the secret never leaves the library.  ccred_secret_commit writes the
+ * staged secret to the selected profile's first writable store, as
+ * ccred_secret_set does, then drops it; CCRED_E_USAGE when none is staged.
+ */
+CCRED_API ccred_error ccred_secret_stage(struct ccred_ctx *ctx, const char *secret, size_t len);
+CCRED_API ccred_error ccred_secret_stage_stored(struct ccred_ctx *ctx, struct ccred_ctx *from);
+CCRED_API ccred_error ccred_secret_commit(struct ccred_ctx *ctx, const char **where);
+
+/*
+ * Progress of a token request, for a caller that shows it (the library
+ * never writes to a terminal).  fn is called at the start of each attempt
+ * at an endpoint (attempt counts from 1, of at most max_attempts, with
+ * ms_left of the profile's timeout left), and once with attempt 0 when the
+ * exchange is over, whatever its outcome.  endpoint is the configured
+ * token_url or issuer (never a URL a server gave), owned by ctx.  Never
+ * called on a cache hit.  fn NULL removes the hook.
+ */
+typedef void (*ccred_progress_fn)(void *data, const char *endpoint, int attempt, int max_attempts,
+                                  long ms_left);
+CCRED_API void ccred_set_progress(struct ccred_ctx *ctx, ccred_progress_fn fn, void *data);
+
 /* Diagnostic steps of ccred_check().  Append-only. */
 typedef enum {
 	CCRED_CHECK_DNS = 1,   /* resolve the endpoint's host (its proxy's, if one applies) */

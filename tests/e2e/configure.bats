@@ -125,24 +125,135 @@ default.secret"
 	assert_output post-secret-1
 }
 
-@test "configure: a wrong secret is reported with the provider's error; the profile stays" {
+@test "configure: a wrong secret is reported with the provider's error; nothing is written" {
 	oidc_start
 	existing_config
+	cp "$CONF" "$BATS_TEST_TMPDIR/before"
 	run --separate-stderr bash -c 'printf "%s\n" not-the-secret | "$CCRED" configure work \
 		--token-url "$OIDC_TOKEN_URL" --client-id post-client \
 		--store "file ~/.config/ccred/work.secret"'
 	assert_failure 77
 	assert_output ''
 	[[ $stderr == *"the token request failed: the provider rejected the request: invalid_client"* ]]
-	[[ $stderr == *"profile 'work' stays written in $CONF"* ]]
+	[[ $stderr == *"nothing was written: the configuration and the stored secret (not the new one) are as they were; try again with 'ccred configure work'"* ]]
 	[[ $stderr != *done* ]]
+	# Proved before anything was written: the file, byte for byte, and no secret.
+	run cmp "$BATS_TEST_TMPDIR/before" "$CONF"
+	assert_success
+	[ ! -e "$HOME/.config/ccred/work.secret" ]
+	# The right secret writes it all.
+	run --separate-stderr bash -c 'printf "%s\n" post-secret-1 | "$CCRED" configure work \
+		--token-url "$OIDC_TOKEN_URL" --client-id post-client \
+		--store "file ~/.config/ccred/work.secret"'
+	assert_success
+	[[ $stderr == *"done: profile 'work'"* ]]
 	run grep -c "^client_id = post-client$" "$CONF"
 	assert_output 1
-	# Only the secret again (empty options, secret on stdin) fixes it.
+}
+
+# A profile that works, its secret in the real keyring, and a second profile
+# of the same client (one keyring item: token endpoint + client_id).
+working_keyring_profile() {
+	oidc_start "$@"
+	ccred_test_keyring_start "$BATS_TEST_TMPDIR/kr" keyring-pw-1
+	CONF=$XDG_CONFIG_HOME/ccred/config
+	write_config "# mine
+[profile work]
+token_url = $OIDC_TOKEN_URL
+client_id = post-client
+scope = api:read
+
+[profile twin]
+token_url = $OIDC_TOKEN_URL
+client_id = post-client"
 	run --separate-stderr bash -c 'printf "%s\n" post-secret-1 | "$CCRED" configure work'
 	assert_success
-	[[ $stderr == *"profile 'work' unchanged"* ]]
+	[[ $stderr == *"stored the client secret in libsecret"* ]]
 	[[ $stderr == *"done: profile 'work'"* ]]
+}
+
+@test "configure never loses a working secret: a wrong one leaves it in the keyring" {
+	working_keyring_profile
+	cp "$CONF" "$BATS_TEST_TMPDIR/before"
+	run --separate-stderr bash -c 'echo WRONG | "$CCRED" configure work'
+	assert_failure 77
+	assert_output ''
+	[[ $stderr == *"invalid_client"* ]]
+	[[ $stderr == *"nothing was written: the configuration and the stored secret (not the new one) are as they were"* ]]
+	[[ $stderr != *"stored the client secret"* ]]
+	run cmp "$BATS_TEST_TMPDIR/before" "$CONF"
+	assert_success
+	run secret-tool lookup client_id post-client token_url "$OIDC_TOKEN_URL"
+	assert_output post-secret-1
+	# Both profiles of that client still get tokens, fresh from the server.
+	run --separate-stderr "$CCRED" -p twin token
+	assert_success
+	run --separate-stderr "$CCRED" -p work logout
+	run --separate-stderr "$CCRED" -p work token
+	assert_success
+	# The same from options with a new token URL: nothing moves either.
+	run --separate-stderr bash -c 'echo WRONG | "$CCRED" configure work --scope api:write'
+	assert_failure 77
+	run cmp "$BATS_TEST_TMPDIR/before" "$CONF"
+	assert_success
+	run secret-tool lookup client_id post-client token_url "$OIDC_TOKEN_URL"
+	assert_output post-secret-1
+}
+
+@test "configure: a changed client_id or endpoint with the secret kept carries it over" {
+	local f=$BATS_TEST_TMPDIR/clients.json
+	jq -n '[{client_id: "twin-a", client_secret: "twin-secret-1"},
+		{client_id: "twin-b", client_secret: "twin-secret-1"}]' >"$f"
+	oidc_start --clients="$f"
+	ccred_test_keyring_start "$BATS_TEST_TMPDIR/kr" keyring-pw-1
+	CONF=$XDG_CONFIG_HOME/ccred/config
+	run --separate-stderr bash -c 'printf "%s\n" twin-secret-1 | "$CCRED" configure work \
+		--token-url "$OIDC_TOKEN_URL" --client-id twin-a --store libsecret'
+	assert_success
+	# A new client_id, the secret kept (nothing on stdin): the new keyring
+	# item gets it, and a token comes for the new client.
+	run --separate-stderr "$CCRED" configure work --client-id twin-b </dev/null
+	assert_success
+	[[ $stderr == *"no secret given; keeping what the stores hold"* ]]
+	[[ $stderr == *"the secret of profile 'work' as it was goes with it"* ]]
+	[[ $stderr == *"done: profile 'work'"* ]]
+	run secret-tool lookup client_id twin-b token_url "$OIDC_TOKEN_URL"
+	assert_output twin-secret-1
+	assert_equal "$(oidc_grants twin-b)" 1
+	run --separate-stderr "$CCRED" -p work token
+	assert_success
+	# The token URL becomes the issuer (another item), the secret kept.
+	run --separate-stderr "$CCRED" configure work --issuer "$OIDC_ISSUER" </dev/null
+	assert_success
+	run secret-tool lookup client_id twin-b issuer "$OIDC_ISSUER"
+	assert_output twin-secret-1
+	run grep -c '^issuer = ' "$CONF"
+	assert_output 1
+}
+
+@test "secret set says when it replaces a secret another profile uses" {
+	working_keyring_profile
+	run --separate-stderr bash -c 'printf "%s\n" post-secret-1 | "$CCRED" -p work secret set'
+	assert_success
+	[[ $stderr == *"this replaced the secret that profile 'twin' also uses (a stored secret belongs to the client, not to one profile)"* ]]
+	[ "$(grep -c . <<<"$stderr")" -eq 2 ]
+	# A profile of another client shares nothing: not a word.
+	cat >>"$CONF" <<-EOF
+
+	[profile lone]
+	token_url = $OIDC_TOKEN_URL
+	client_id = basic-client
+	EOF
+	run --separate-stderr bash -c 'printf "%s\n" basic-secret-1 | "$CCRED" -p lone secret set'
+	assert_success
+	[[ $stderr != *"replaced"* ]]
+	run --separate-stderr bash -c 'printf "%s\n" basic-secret-1 | "$CCRED" -p lone secret set'
+	assert_success
+	[[ $stderr != *"replaced"* ]]
+	# configure says it too when the proved secret replaces the shared one.
+	run --separate-stderr bash -c 'printf "%s\n" post-secret-1 | "$CCRED" configure twin'
+	assert_success
+	[[ $stderr == *"this replaced the secret that profile 'work' also uses"* ]]
 }
 
 @test "configure: a value that would break the file is refused, nothing written" {
@@ -151,8 +262,8 @@ default.secret"
 	run --separate-stderr bash -c 'printf "%s\n" x | "$CCRED" configure work \
 		--token-url http://auth.example.com/token --client-id c'
 	assert_failure 78
-	[[ $stderr == *"not written, the result would not parse"* ]]
-	[[ $stderr == *"plain http"* ]]
+	[[ $stderr == *"token_url: plain http to 'auth.example.com' would send the client secret in clear"* ]]
+	[[ $stderr == *"nothing was written"* ]]
 	run cmp "$BATS_TEST_TMPDIR/before" "$CONF"
 	assert_success
 	# A new profile needs a token URL and a client id: usage, nothing written.
