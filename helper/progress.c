@@ -6,7 +6,8 @@
  * taken 2 s, then keeps one line on stderr saying what ccred waits for,
  * redrawn each second and erased ("\r\033[K") when the exchange is over,
  * before any other message.  Only when stderr is a terminal and -v is off
- * (the trace says it all, line by line).
+ * (the trace says it all, line by line).  Installing the hook costs a cache
+ * hit nothing: whether stderr is a terminal is asked on the first attempt.
  */
 #include "config.h"
 
@@ -110,7 +111,15 @@ static void *run(void *unused)
 
 static void hook(void *data, const char *endpoint, int attempt, int max_attempts, long ms_left)
 {
+	static int tty = -1;
+
 	(void)data;
+	/* Asked here, on the first attempt, so a cache hit makes no syscall
+	 * for it. */
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!tty)
+		return;
 	pthread_mutex_lock(&P.mu);
 	if (attempt == 0) {
 		/* Over: erase the line before anyone writes another. */
@@ -137,7 +146,7 @@ static void hook(void *data, const char *endpoint, int attempt, int max_attempts
 
 void progress_install(struct ccred_ctx *ctx, const struct opts *o)
 {
-	if (o->verbose || !isatty(STDERR_FILENO))
+	if (o->verbose)
 		return;
 	ccred_set_progress(ctx, hook, NULL);
 }

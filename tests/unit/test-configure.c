@@ -1,6 +1,8 @@
 /* ccred_config_write_profile: the text edit, line by line, in the cases a
  * hand-written file brings (CRLF, no final newline, a byte order mark, a
- * profile in two sections, lists), and what it refuses. */
+ * profile in two sections, lists), and what it refuses.  ccred_profile_preview,
+ * ccred_config_check_value and the staged secret: what configure proves
+ * before it writes. */
 #include "ccred-int.h"
 #include "check.h"
 
@@ -169,6 +171,56 @@ int main(void)
 			CHECK(strstr(ccred_errmsg(ctx), "not by you") != NULL);
 			ccred_close(ctx);
 		}
+	}
+
+	/* ccred_profile_preview: the settings as the file would read once
+	 * written, in memory only; the file stays as it was. */
+	{
+		static const char *const moved[] = {"issuer", "https://i.example", "token_url", "",
+		                                    "client_id", "new-id", "secret_store",
+		                                    "file ~/x", NULL};
+		static const char *const plain[] = {"token_url", "http://auth.example.com/t", NULL};
+		static const char *const fresh[] = {"scope", "s", NULL};
+		const char *text = "[defaults]\nscope = d\n[profile p]\ntoken_url = "
+		                   "https://a.example/t\nclient_id = old\n";
+		struct ccred_ctx *ctx = NULL;
+
+		snprintf(path, sizeof(path), "%s/preview", dir);
+		put(text);
+		if (ccred_open(&ctx, path, CCRED_OPEN_NO_SYSTEM) != CCRED_OK)
+			fprintf(stderr, "%s\n", ccred_errmsg(ctx));
+		CHECK_INT(ccred_profile_preview(ctx, "p", moved), CCRED_OK);
+		CHECK_STR(ccred_profile_current(ctx), "p");
+		CHECK(ccred_profile_get(ctx, NULL, "token_url") == NULL);
+		CHECK_STR(ccred_profile_get(ctx, NULL, "issuer"), "https://i.example");
+		CHECK_STR(ccred_profile_get(ctx, NULL, "client_id"), "new-id");
+		CHECK_STR(ccred_profile_get(ctx, NULL, "scope"), "d");
+		CHECK_STR(ccred_profile_list(ctx, NULL, "secret_store", 0), "file ~/x");
+		CHECK(ccred_profile_list(ctx, NULL, "secret_store", 1) == NULL);
+		CHECK_INT(ccred_profile_preview(ctx, "p", plain), CCRED_E_CONFIG);
+		CHECK(strstr(ccred_errmsg(ctx), "token_url: plain http to 'auth.example.com'") !=
+		      NULL);
+		/* A new profile without a token URL and client id is not one. */
+		CHECK_INT(ccred_profile_preview(ctx, "q", fresh), CCRED_E_CONFIG);
+		CHECK_INT(ccred_profile_preview(ctx, "bad name", fresh), CCRED_E_USAGE);
+		CHECK_STR(get(), text);
+
+		CHECK_INT(ccred_config_check_value(ctx, "timeout", "0"), CCRED_E_CONFIG);
+		CHECK(strstr(ccred_errmsg(ctx), "from 1 to 3600") != NULL);
+		CHECK_INT(ccred_config_check_value(ctx, "timeout", "30"), CCRED_OK);
+		CHECK_INT(ccred_config_check_value(ctx, "issuer", "http://127.0.0.1:9/"), CCRED_OK);
+		CHECK_INT(ccred_config_check_value(ctx, "issuer", "ftp://x/"), CCRED_E_CONFIG);
+		CHECK_INT(ccred_config_check_value(ctx, "auth_method", "md5"), CCRED_E_CONFIG);
+		CHECK_INT(ccred_config_check_value(ctx, "tokenurl", "x"), CCRED_E_USAGE);
+
+		/* Staging checks as secret_set does; commit needs one staged. */
+		CHECK_INT(ccred_secret_stage(ctx, "\n", 1), CCRED_E_USAGE);
+		CHECK_INT(ccred_secret_stage(ctx, "a\0b", 3), CCRED_E_USAGE);
+		CHECK_INT(ccred_secret_stage(ctx, "s3cret\r\n", 8), CCRED_OK);
+		CHECK_INT(ccred_secret_stage(ctx, NULL, 0), CCRED_OK);
+		CHECK_INT(ccred_secret_commit(ctx, NULL), CCRED_E_USAGE);
+		CHECK_INT(ccred_secret_stage(ctx, "s3cret", 6), CCRED_OK);
+		ccred_close(ctx); /* wipes the staged secret */
 	}
 
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
