@@ -33,6 +33,8 @@ static const struct cmd commands[] = {
 	{"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set"},
 	{"docker", cmd_docker, "get|store|erase|list: docker credential helper"},
 	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin"},
+	{"cargo", cmd_cargo, "--cargo-plugin: cargo credential provider"},
+	{"terraform", cmd_terraform, "get|store|forget HOST, setup: Terraform/OpenTofu helper"},
 	{"configure", cmd_configure, "set a profile up, store its secret, prove it"},
 	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong"},
 };
@@ -195,6 +197,11 @@ int main(int argc, char **argv)
 	/* Run as docker-credential-ccred, docker passes the operation directly. */
 	if (strcmp(base, "docker-credential-ccred") == 0)
 		progname = "docker-credential-ccred";
+	if (strcmp(base, "terraform-credentials-ccred") == 0)
+		progname = "terraform-credentials-ccred";
+	/* cargo runs `ccred --cargo-plugin`, its config's words in the request */
+	if (argc > 1 && strcmp(argv[1], "--cargo-plugin") == 0 && strcmp(progname, "ccred") == 0)
+		return cargo_run(&o);
 
 	while ((c = getopt_long(argc, argv, "+p:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -209,6 +216,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(progname, "docker-credential-ccred") == 0)
 		return docker_run(&o, argc - optind, argv + optind);
+	if (strcmp(progname, "terraform-credentials-ccred") == 0)
+		return terraform_run(&o, argc - optind, argv + optind);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
