@@ -170,6 +170,9 @@ tf_init() {
 
 @test "terraform protocol: unknown verbs, a missing or bad HOST are usage errors (64), stdout empty" {
 	profile reg "url=https://reg.example/"
+	# the well-formed call beside them is served
+	run --separate-stderr "$CCRED" terraform forget reg.example
+	assert_success
 	for args in "list reg.example" "get" "get a b" "get reg.example/path" "get user@reg.example" \
 		"forget" "setup x"; do
 		# shellcheck disable=SC2086 # the words are the arguments
