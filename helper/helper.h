@@ -90,6 +90,13 @@ int cmd_docker(const struct opts *o, int argc, char **argv);
 int docker_run(const struct opts *o, int argc, char **argv);
 /* kubectl.c */
 int cmd_kubectl(const struct opts *o, int argc, char **argv);
+/* cargo.c: the credential-provider protocol (`ccred --cargo-plugin`). */
+int cmd_cargo(const struct opts *o, int argc, char **argv);
+int cargo_run(const struct opts *o);
+/* terraform.c: `ccred terraform VERB` and terraform_run() for
+ * terraform-credentials-ccred (argv[0] is the verb). */
+int cmd_terraform(const struct opts *o, int argc, char **argv);
+int terraform_run(const struct opts *o, int argc, char **argv);
 /* Reads a secret from the terminal without echo (prompting on stderr), or all
  * of stdin when it is not a terminal; -2 when over cap, -1 on error. */
 ssize_t read_secret(const char *profile, char *buf, size_t cap);

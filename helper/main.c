@@ -88,6 +88,14 @@ static const struct cmd commands[] = {
 	 "The docker credential-helper protocol (also as docker-credential-ccred)."},
 	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin", "",
 	 "Print a client.authentication.k8s.io ExecCredential for kubectl's exec plugin."},
+	{"cargo", cmd_cargo, "--cargo-plugin: cargo credential provider", " --cargo-plugin",
+	 "The cargo credential-provider protocol, version 1 (cargo runs 'ccred --cargo-plugin'\n"
+	 "for credential-provider = [\"ccred\"]); JSON lines on stdin and stdout."},
+	{"terraform", cmd_terraform, "get|store|forget HOST, setup: Terraform/OpenTofu helper",
+	 " get|store|forget HOST | setup",
+	 "The Terraform/OpenTofu credentials-helper protocol (also as\n"
+	 "terraform-credentials-ccred).  setup links the helper where both tools look and\n"
+	 "prints the credentials_helper block for the CLI config."},
 	{"configure", cmd_configure, "set a profile up, store its secret, prove it", NULL, NULL},
 	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong", " [--json]",
 	 "Check the config, the secret stores, DNS, TCP, TLS, a real token request and the\n"
@@ -419,6 +427,11 @@ int main(int argc, char **argv)
 	/* Run as docker-credential-ccred, docker passes the operation directly. */
 	if (strcmp(base, "docker-credential-ccred") == 0)
 		progname = "docker-credential-ccred";
+	if (strcmp(base, "terraform-credentials-ccred") == 0)
+		progname = "terraform-credentials-ccred";
+	/* cargo runs `ccred --cargo-plugin`, its config's words in the request */
+	if (argc > 1 && strcmp(argv[1], "--cargo-plugin") == 0 && strcmp(progname, "ccred") == 0)
+		return cargo_run(&o);
 
 	while ((c = getopt_long(argc, argv, "+p:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -433,6 +446,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(progname, "docker-credential-ccred") == 0)
 		return docker_run(&o, argc - optind, argv + optind);
+	if (strcmp(progname, "terraform-credentials-ccred") == 0)
+		return terraform_run(&o, argc - optind, argv + optind);
 	if (optind >= argc && strcmp(progname, "git-credential-ccred") == 0) {
 		/* Someone ran git's helper by hand: say what it is for. */
 		fprintf(stderr,

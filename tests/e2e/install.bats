@@ -78,6 +78,7 @@ EOF
 	done
 	assert_equal "$(readlink "$PREFIX/bin/git-credential-ccred")" ccred
 	assert_equal "$(readlink "$PREFIX/bin/docker-credential-ccred")" ccred
+	assert_equal "$(readlink "$PREFIX/bin/terraform-credentials-ccred")" ccred
 	run find "$PREFIX" -name '*.la' -path '*/ccred/*'
 	assert_output ''
 	if [ -e "$CCRED_BUILDDIR/modules/.libs/libsecret.so" ]; then

@@ -98,6 +98,7 @@ rpm_files() {
 	assert_line /usr/bin/ccred
 	assert_line /usr/bin/git-credential-ccred
 	assert_line /usr/bin/docker-credential-ccred
+	assert_line /usr/bin/terraform-credentials-ccred
 	assert_line /usr/lib64/ccred/http-curl.so
 	assert_line /usr/lib64/ccred/json-c.so
 	assert_line --regexp '^/usr/share/man/man1/ccred\.1(\.gz)?$'
