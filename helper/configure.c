@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred configure [NAME]: set a profile up and prove it.
  *

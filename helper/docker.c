@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The docker credential-helper protocol (docker-credential-helpers): docker
  * runs `docker-credential-ccred OP`, writes the server URL (get, erase) or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The git credential-helper protocol (git-credential(1)): key=value lines up
  * to a blank line on stdin; our answer on stdout.  A URL that no profile

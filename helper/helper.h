@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ccred command: shared declarations of its parts (one file per
  * protocol).  The command sees libccred only through <ccred/ccred.h>. */
 #ifndef CCRED_HELPER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Output collected in memory and written only on success; bounded input. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred secret set|delete|status.  The secret is read from the terminal
  * without echo, or from stdin when that is not a terminal; never from argv.

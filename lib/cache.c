@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The token cache: one small file per (endpoint, client_id, scope, audience,
  * resource, auth_method) under $XDG_RUNTIME_DIR/ccred (memory-backed, per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Declarations shared inside libccred.  Names: ccred_ public (exported),
  * ccredi_ internal (hidden by -fvisibility=hidden and never matched by the

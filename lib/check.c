@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred doctor's steps, one layer at a time: name resolution, a TCP
  * connection, the TLS handshake with certificate verification, a real token

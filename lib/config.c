@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The INI configuration: [defaults] and [profile NAME] sections of
  * key = value lines.  Whole-line comments start with # or ;.

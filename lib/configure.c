@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writing a profile into a configuration file (ccred configure) without
  * disturbing anything else in it.

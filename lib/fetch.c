@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Asking the token endpoint: the client_credentials form, client
  * authentication, retries with backoff, and the mapping of every answer to

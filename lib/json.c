@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The only file that calls json-c.  Token responses are parsed strictly
  * (one JSON object, valid UTF-8, nothing after it); json-c never wipes its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The JSON parsers as libccred's own code sees them: wrappers that load the
  * JSON module ($(pkglibdir)/json-c.so, lib/jsonmod.h) on first use.  Only a

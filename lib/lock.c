@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One fetch for a crowd: an flock on STEM.lock beside the cache entry.
  * flock is released by the kernel when its holder dies, so a process killed

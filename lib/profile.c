@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which profile answers: -p NAME, $CCRED_PROFILE, the longest `url` prefix
  * (callers that name a URL), "default", the only profile.  A caller that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ccred secret set|delete|status: the stack seen from the writing side. */
 #include "ccred-int.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The secret-store stack, PAM style: each `secret_store` line names a store
  * and its arguments; stores are tried top to bottom and the first that holds

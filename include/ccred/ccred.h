@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libccred - OAuth2 client_credentials tokens from a secret kept in a store.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stores compiled into libccred.  Each speaks the public module ABI of
  * <ccred/store.h> exactly as a separately installed module does. */
 #ifndef CCRED_STORES_BUILTIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `command CMD ARGS...` store: the secret is the first line of a
  * command's standard output, for pass, vault, op, systemd-creds and other

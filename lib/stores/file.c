@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `file PATH` store: the secret is the whole content of a file, minus one
  * trailing LF or CRLF.

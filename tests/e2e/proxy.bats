@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Proxies: a profile's `proxy` is used for the token endpoint; without one
 # the usual http_proxy / https_proxy / no_proxy variables apply (libcurl
 # reads them; nothing in ccred turns them off).  The proxy is a loopback
