@@ -21,7 +21,7 @@
 
 #include "helper.h"
 
-#define SECRET_MAX 65536
+#define SECRET_MAX INPUT_MAX
 #define MAX_LIST   32
 #define ANSWER_MAX 4096
 

@@ -11,7 +11,7 @@
 
 #include "helper.h"
 
-#define GIT_LINE_MAX 65536
+#define GIT_LINE_MAX INPUT_MAX
 
 struct git_req {
 	char *protocol, *host, *path, *url;

@@ -7,6 +7,8 @@
 
 #include <ccred/store.h>
 
+#include "sys.h"
+
 int ccredi_store_env_initvt(int major, int minor, struct ccred_store_vtable *vt);
 int ccredi_store_file_initvt(int major, int minor, struct ccred_store_vtable *vt);
 int ccredi_store_command_initvt(int major, int minor, struct ccred_store_vtable *vt);
