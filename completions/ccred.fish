@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fish completion for ccred(1): commands, options and profile names.
 # Commands come from `ccred --help`, profile names from
 # `ccred profiles --names`, run as the command being completed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred configure [NAME]: set a profile up and prove it.
  *
@@ -21,7 +22,7 @@
 
 #include "helper.h"
 
-#define SECRET_MAX 65536
+#define SECRET_MAX INPUT_MAX
 #define MAX_LIST   32
 #define ANSWER_MAX 4096
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The docker credential-helper protocol (docker-credential-helpers): docker
  * runs `docker-credential-ccred OP`, writes the server URL (get, erase) or a
@@ -15,7 +16,7 @@
 
 #include "helper.h"
 
-#define DOCKER_INPUT_MAX 65536
+#define DOCKER_INPUT_MAX INPUT_MAX
 #define DOCKER_NOT_FOUND "credentials not found in native keychain"
 
 /* The message on stdout for docker and on stderr for people; returns status. */
@@ -72,9 +73,7 @@ static int read_input(char **text)
 		exit(EXIT_OSERR);
 	}
 	for (;;) {
-		ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_retry(STDIN_FILENO, buf + len, cap - len);
 		if (n < 0) {
 			status = docker_fail(EXIT_IOERR, "cannot read standard input");
 			goto out;
@@ -180,12 +179,8 @@ static int docker_store(void)
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-	}
+	while ((n = read_retry(STDIN_FILENO, buf, sizeof(buf))) > 0)
+		;
 	ccred_wipe(buf, sizeof(buf));
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred doctor: check a profile step by step and say what to do about each
  * failure.  One line per step, "ok" or "FAIL" (or "--" for a step that was

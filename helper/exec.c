@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Handing the token to other programs: curl-config (a curl config line for
  * `curl -K-`), env (lines for a shell's eval) and exec (a command run with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The git credential-helper protocol (git-credential(1)): key=value lines up
  * to a blank line on stdin; our answer on stdout.  A URL that no profile
@@ -10,7 +11,7 @@
 
 #include "helper.h"
 
-#define GIT_LINE_MAX 65536
+#define GIT_LINE_MAX INPUT_MAX
 
 struct git_req {
 	char *protocol, *host, *path, *url;

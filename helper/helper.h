@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ccred command: shared declarations of its parts (one file per
  * protocol).  The command sees libccred only through <ccred/ccred.h>. */
 #ifndef CCRED_HELPER_H
@@ -66,6 +67,12 @@ void fmt_rfc3339(long long t, char buf[32]);
  * -1 too long or NUL byte. Caller frees *line (wiping when it may hold a
  * secret). */
 int read_line(FILE *f, char **line, size_t max);
+/* SPEC: a secret, a caller's line or other input over 64 KiB is refused. */
+#define INPUT_MAX 65536
+/* The EINTR policy, as the library's (lib/sys.h): a call a signal
+ * interrupted is made again.  read(2) so retried, and a whole write. */
+ssize_t read_retry(int fd, void *p, size_t n);
+int write_all(int fd, const void *p, size_t n);
 
 /* output.c */
 int cmd_token(const struct opts *o, int argc, char **argv);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Output collected in memory and written only on success; bounded input. */
 #include "config.h"
 
@@ -87,21 +88,40 @@ void out_wipe(struct out *o)
 	o->len = o->cap = 0;
 }
 
+ssize_t read_retry(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, p, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		do
+			w = write(fd, c, n);
+		while (w < 0 && errno == EINTR);
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int out_flush(struct out *o)
 {
-	size_t off = 0;
 	int rc = 0;
 
-	while (off < o->len) {
-		ssize_t w = write(STDOUT_FILENO, o->p + off, o->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			errorf("cannot write to stdout: %s", strerror(errno));
-			rc = EXIT_IOERR;
-			break;
-		}
-		off += (size_t)w;
+	if (write_all(STDOUT_FILENO, o->p, o->len) < 0) {
+		errorf("cannot write to stdout: %s", strerror(errno));
+		rc = EXIT_IOERR;
 	}
 	out_wipe(o);
 	return rc;

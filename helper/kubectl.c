@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kubectl's exec credential plugin (client.authentication.k8s.io): kubectl
  * runs `ccred kubectl` with KUBERNETES_EXEC_INFO naming the ExecCredential

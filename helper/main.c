@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ccred: OAuth2 client_credentials tokens for git, curl and friends. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token, header, json, logout, profiles. */
 #include "config.h"
 

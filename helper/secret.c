@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred secret set|delete|status.  The secret is read from the terminal
  * without echo, or from stdin when that is not a terminal; never from argv.
@@ -14,7 +15,7 @@
 
 #include "helper.h"
 
-#define SECRET_MAX 65536
+#define SECRET_MAX INPUT_MAX
 
 /* Reads up to SECRET_MAX bytes from fd into a fresh buffer; -1 on overflow. */
 static ssize_t read_all(int fd, char *buf, size_t cap, bool one_line)
@@ -22,9 +23,7 @@ static ssize_t read_all(int fd, char *buf, size_t cap, bool one_line)
 	size_t len = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, buf + len, one_line ? 1 : cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_retry(fd, buf + len, one_line ? 1 : cap - len);
 		if (n < 0)
 			return -1;
 		if (n == 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Growable buffers, string lists, strict number parsing, word splitting. */
 #include "ccred-int.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The token cache: one small file per (endpoint, client_id, scope, audience,
  * resource, auth_method) under $XDG_RUNTIME_DIR/ccred (memory-backed, per
@@ -415,6 +416,7 @@ int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccred
 	char name[48], *text = NULL;
 	struct stat st;
 	size_t got = 0;
+	ssize_t n;
 	int fd, rc = 1;
 
 	snprintf(name, sizeof(name), "%s.tok", stem);
@@ -441,34 +443,14 @@ int ccredi_cache_read(int dirfd, const char *stem, const char *key, struct ccred
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	n = ccredi_read_full(fd, text, (size_t)st.st_size);
+	got = n < 0 ? 0 : (size_t)n; /* a read error leaves nothing to parse */
 	rc = ccredi_cache_parse(text, got, key, e, why, whylen);
 out:
 	if (text)
 		ccredi_freezero(text, (size_t)st.st_size);
 	close(fd);
 	return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* A writer killed between creating its temp file and renaming it leaves
@@ -516,7 +498,7 @@ int ccredi_cache_write(int dirfd, const char *stem, const char *key,
 	 * one, whole, whenever a writer dies.  Only a machine crash can leave
 	 * a torn entry (and only outside the memory-backed XDG_RUNTIME_DIR);
 	 * the reader refuses it as truncated and fetches anew. */
-	if (write_all(fd, b.p, b.len) < 0) {
+	if (ccredi_write_all(fd, b.p, b.len) < 0) {
 		snprintf(why, whylen, "cannot write a cache entry: %s", strerror(errno));
 		goto out;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Declarations shared inside libccred.  Names: ccred_ public (exported),
  * ccredi_ internal (hidden by -fvisibility=hidden and never matched by the
@@ -18,6 +19,7 @@
 
 #include "http.h"
 #include "jsonmod.h"
+#include "sys.h"
 
 #define CCREDI_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -33,6 +35,12 @@ int ccredi_buf_addf(struct ccredi_buf *b, const char *fmt, ...) CCREDI_PRINTF(2,
 int ccredi_buf_add_urlenc(struct ccredi_buf *b, const char *s, size_t n);
 /* Wipes, then frees. */
 void ccredi_buf_clear(struct ccredi_buf *b);
+
+/* ------------------------------------------------------------ sys.c */
+/* The rest of sys.c is in sys.h, which the built-in stores share. */
+/* Appends all of fd to b: 0, -1 read error (errno), -2 over max bytes,
+ * -3 out of memory. */
+int ccredi_read_to_buf(int fd, struct ccredi_buf *b, size_t max);
 
 struct ccredi_strlist {
 	char **v;
@@ -168,8 +176,8 @@ void ccredi_tokresp_clear(struct ccredi_tokresp *r); /* fetch.c */
 struct ccredi_store_inst {
 	struct ccred_store_vtable vt;
 	void *state;
-	void *dl; /* dlopen handle, NULL for built-ins */
 	char *line;
+	bool not_installed; /* set when ccredi_store_open failed for that */
 };
 
 struct ccred_ctx {
@@ -180,7 +188,6 @@ struct ccred_ctx {
 	bool have_profile;
 	struct ccredi_profile prof;
 	char *where; /* description returned by secret_* */
-	void *http_dl;
 	const struct ccredi_http_vtable *http;
 	char *cache_dir; /* resolved lazily */
 	char *notes;     /* ccred_secret_notes() */
@@ -191,6 +198,8 @@ struct ccred_ctx {
 	size_t staged_len;
 	ccred_progress_fn progress; /* ccred_set_progress() */
 	void *progress_data;
+	/* What the stores this context opens are given (lib/stores.c). */
+	struct ccred_store_services store_svc;
 };
 
 ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt, ...)
@@ -201,6 +210,27 @@ const char *ccredi_module_dir(void);
 /* "ccred [-c FILE] [-p NAME]" into buf: the start of a command suggested in a
  * message, carrying the config the caller named and the profile (NULL: none). */
 void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len);
+
+/* ------------------------------------------------------------ module.c */
+/* The one module loader (lib/module.c says its lifetime and checks). */
+struct ccredi_module {
+	const char *name;    /* for messages: "HTTP", "JSON", a store's name */
+	const char *file;    /* below the module directory, e.g. "stores/NAME.so" */
+	const char *symbol;  /* the entry point */
+	int abi;             /* > 0: entry() returns a table whose first member is
+	                      * this ABI; 0: a store's initvt (its caller checks) */
+	char path[4096];     /* out: the file loaded */
+	void (*entry)(void); /* out: the entry point */
+	const void *vt;      /* out: the table (abi > 0) */
+};
+/* MISSING: no such file; BROKEN: dlopen failed; ABI: no entry point, or
+ * another ABI. */
+enum { CCREDI_MODULE_OK, CCREDI_MODULE_MISSING, CCREDI_MODULE_BROKEN, CCREDI_MODULE_ABI };
+/* Loads m once per process (kept mapped); why gets one line on failure. */
+int ccredi_module_load(struct ccredi_module *m, char *why, size_t whylen);
+/* The same for a module the caller cannot do without: CCRED_E_INTERNAL with
+ * the message in ctx when it is missing or broken. */
+ccred_error ccredi_module_require(struct ccred_ctx *ctx, struct ccredi_module *m);
 /* Ensures a profile is selected (the default rule when none yet). */
 ccred_error ccredi_need_profile(struct ccred_ctx *ctx);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ccred doctor's steps, one layer at a time: name resolution, a TCP
  * connection, the TLS handshake with certificate verification, a real token
@@ -26,14 +27,6 @@
 #include <unistd.h>
 
 #define MAX_ADDRS 8
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *endpoint(const struct ccred_ctx *ctx)
 {
@@ -213,7 +206,7 @@ static int try_connect(const struct addrinfo *ai, long deadline)
 	}
 	pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
 	for (;;) {
-		long left = deadline - now_ms();
+		long left = deadline - ccredi_now_ms();
 		int r;
 		if (left <= 0) {
 			err = ETIMEDOUT;
@@ -240,7 +233,7 @@ static ccred_error check_tcp(struct ccred_ctx *ctx, struct ccredi_buf *d)
 	struct ccredi_url u = {0};
 	struct ccredi_buf why = {0};
 	struct addrinfo *res = NULL;
-	long deadline = now_ms() + ctx->prof.timeout * 1000;
+	long deadline = ccredi_now_ms() + ctx->prof.timeout * 1000;
 	const char *via;
 	ccred_error rc;
 	int n = 0;

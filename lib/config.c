@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The INI configuration: [defaults] and [profile NAME] sections of
  * key = value lines.  Whole-line comments start with # or ;.
@@ -16,8 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CONFIG_MAX_BYTES (1024 * 1024)
 
 static const char *const key_names[K_NKEYS] = {
 	[K_TOKEN_URL] = "token_url", [K_ISSUER] = "issuer",       [K_CLIENT_ID] = "client_id",
@@ -379,9 +378,7 @@ ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path,
 {
 	struct ccredi_buf b = {0};
 	struct stat st;
-	char chunk[4096];
 	ccred_error rc = CCRED_E_CONFIG;
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -408,21 +405,16 @@ ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path,
 		         (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (b.len + (size_t)n > CONFIG_MAX_BYTES) {
-			snprintf(err, errlen, "%s: larger than 1 MiB", path);
-			goto out;
-		}
-		if (ccredi_buf_add(&b, chunk, (size_t)n) < 0) {
-			rc = CCRED_E_NOMEM;
-			goto out;
-		}
+	switch (ccredi_read_to_buf(fd, &b, CCREDI_CONFIG_MAX)) {
+	case -1:
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	case -2:
+		snprintf(err, errlen, "%s: larger than 1 MiB", path);
+		goto out;
+	case -3:
+		rc = CCRED_E_NOMEM;
+		goto out;
 	}
 	rc = ccredi_config_parse(cfg, path, b.p ? b.p : "", b.len, err, errlen);
 	if (rc == CCRED_OK && ccredi_strlist_add(&cfg->files, path) < 0)

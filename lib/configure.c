@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writing a profile into a configuration file (ccred configure) without
  * disturbing anything else in it.
@@ -25,8 +26,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CONFIG_MAX_BYTES (1024 * 1024)
 
 /* One line of the file as it is, and what it is. */
 struct line {
@@ -131,9 +130,7 @@ static ccred_error check_settings(struct ccred_ctx *ctx, const char *name,
 static ccred_error read_current(struct ccred_ctx *ctx, const char *path, struct ccredi_buf *b)
 {
 	struct stat st;
-	char chunk[4096];
 	ccred_error rc = CCRED_E_CONFIG;
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
@@ -154,19 +151,15 @@ static ccred_error read_current(struct ccred_ctx *ctx, const char *path, struct 
 	}
 	if (ccredi_buf_add(b, "", 0) < 0)
 		goto nomem;
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ccredi_err(ctx, CCRED_E_CONFIG, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (b->len + (size_t)n > CONFIG_MAX_BYTES) {
-			ccredi_err(ctx, CCRED_E_CONFIG, "%s: larger than 1 MiB", path);
-			goto out;
-		}
-		if (ccredi_buf_add(b, chunk, (size_t)n) < 0)
-			goto nomem;
+	switch (ccredi_read_to_buf(fd, b, CCREDI_CONFIG_MAX)) {
+	case -1:
+		ccredi_err(ctx, CCRED_E_CONFIG, "%s: %s", path, strerror(errno));
+		goto out;
+	case -2:
+		ccredi_err(ctx, CCRED_E_CONFIG, "%s: larger than 1 MiB", path);
+		goto out;
+	case -3:
+		goto nomem;
 	}
 	if (memchr(b->p, '\0', b->len)) {
 		ccredi_err(ctx, CCRED_E_CONFIG, "%s: contains a NUL byte", path);
@@ -298,7 +291,6 @@ static ccred_error replace_file(struct ccred_ctx *ctx, const char *path, int dir
 	char tmp[PATH_MAX], *base;
 	unsigned char rnd[6];
 	ccred_error rc = CCRED_E_CONFIG;
-	size_t off = 0;
 	int fd = -1;
 
 	base = strrchr(path, '/');
@@ -314,14 +306,8 @@ static ccred_error replace_file(struct ccred_ctx *ctx, const char *path, int dir
 		                  strerror(errno));
 	if (fchmod(fd, 0600) < 0)
 		goto fail;
-	while (off < text->len) {
-		ssize_t w = write(fd, text->p + off, text->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
+	if (ccredi_write_all(fd, text->p, text->len) < 0)
+		goto fail;
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
 		goto fail;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error codes, their sysexits mapping, and the context's detail message. */
 #include "ccred-int.h"
 

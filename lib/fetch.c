@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Asking the token endpoint: the client_credentials form, client
  * authentication, retries with backoff, and the mapping of every answer to
@@ -6,7 +7,6 @@
  */
 #include "ccred-int.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +17,19 @@
 #define MAX_ATTEMPTS 4
 #define BACKOFF_BASE_MS 250
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 ccred_error ccredi_http_load(struct ccred_ctx *ctx)
 {
-	char path[4096];
-	ccredi_http_entry_fn entry;
+	struct ccredi_module m = {.name = "HTTP",
+	                          .file = "http-curl.so",
+	                          .symbol = CCREDI_HTTP_ENTRY,
+	                          .abi = CCREDI_HTTP_ABI};
+	ccred_error rc;
 
 	if (ctx->http)
 		return CCRED_OK;
-	snprintf(path, sizeof(path), "%s/http-curl.so", ccredi_module_dir());
-	ctx->http_dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!ctx->http_dl)
-		return ccredi_err(ctx, CCRED_E_INTERNAL, "cannot load the HTTP module: %s", dlerror());
-	entry = (ccredi_http_entry_fn)dlsym(ctx->http_dl, CCREDI_HTTP_ENTRY);
-	if (!entry || !(ctx->http = entry()) || ctx->http->abi != CCREDI_HTTP_ABI) {
-		ctx->http = NULL;
-		return ccredi_err(ctx, CCRED_E_INTERNAL, "%s is not a ccred HTTP module of ABI %d",
-		                  path, CCREDI_HTTP_ABI);
-	}
-	ccredi_trace(ctx, 1, "loaded %s", path);
-	return CCRED_OK;
+	if ((rc = ccredi_module_require(ctx, &m)) == CCRED_OK)
+		ctx->http = m.vt;
+	return rc;
 }
 
 void ccredi_tokresp_clear(struct ccredi_tokresp *r)
@@ -104,7 +90,7 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 	int tries = 0;
 
 	for (int attempt = 1;; attempt++) {
-		long left = deadline - now_ms(), wait_ms;
+		long left = deadline - ccredi_now_ms(), wait_ms;
 		unsigned int rnd = 0;
 		int r;
 
@@ -139,11 +125,11 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 			break;
 		/* Exponential backoff with full jitter; Retry-After overrides. */
 		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-			rnd = (unsigned int)now_ms();
+			rnd = (unsigned int)ccredi_now_ms();
 		wait_ms = (long)(rnd % (unsigned)(BACKOFF_BASE_MS << (attempt - 1)));
 		if (resp->retry_after >= 0)
 			wait_ms = resp->retry_after * 1000;
-		left = deadline - now_ms();
+		left = deadline - ccredi_now_ms();
 		if (wait_ms >= left) {
 			snprintf(last + strlen(last), sizeof(last) - strlen(last),
 			         "; the next try (in %ld ms) would not fit in the timeout", wait_ms);
@@ -402,7 +388,7 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	struct ccredi_http_response resp = {.retry_after = -1};
 	struct ccredi_buf body = {0}, user = {0}, pass = {0};
 	bool basic = strcmp(p->auth_method, "client_secret_basic") == 0;
-	long deadline = now_ms() + p->timeout * 1000;
+	long deadline = ccredi_now_ms() + p->timeout * 1000;
 	struct disco_cache dc = {0};
 	char *discovered = NULL, why[256];
 	const char *url = p->token_url;

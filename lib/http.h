@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The internal ABI between libccred and its HTTP transport module
  * ($(pkglibdir)/http-curl.so), which is the only code that calls libcurl.

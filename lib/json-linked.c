@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* For lib/libccred-internal.la (the unit tests and fuzzers): json.c is
  * linked in, so there is no module to load. */
 #include "ccred-int.h"

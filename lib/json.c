@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The only file that calls json-c.  Token responses are parsed strictly
  * (one JSON object, valid UTF-8, nothing after it); json-c never wipes its
@@ -202,7 +203,7 @@ long long ccredi_jwt_exp(const char *token)
 		return -1;
 	p++;
 	cap = (size_t)(e - p) * 3 / 4 + 3;
-	if (cap > 64 * 1024 || !(dec = malloc(cap)))
+	if (cap > CCREDI_LINE_MAX || !(dec = malloc(cap)))
 		return -1;
 	for (; p < e && *p != '='; p++) {
 		int d = b64url_val((unsigned char)*p);

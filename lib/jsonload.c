@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The JSON parsers as libccred's own code sees them: wrappers that load the
  * JSON module ($(pkglibdir)/json-c.so, lib/jsonmod.h) on first use.  Only a
@@ -7,35 +8,21 @@
  */
 #include "ccred-int.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 static pthread_once_t json_once = PTHREAD_ONCE_INIT;
 static const struct ccredi_json_vtable *json_vt;
-static char json_path[4096];
-static char json_error[4096 + 256];
+static struct ccredi_module json_mod = {
+        .name = "JSON", .file = "json-c.so", .symbol = CCREDI_JSON_ENTRY, .abi = CCREDI_JSON_ABI};
+static char json_error[4096 + 512];
 
+/* The parsers have no context to put a message in: the outcome is kept. */
 static void json_load_once(void)
 {
-	ccredi_json_entry_fn entry;
-	void *dl;
-
-	snprintf(json_path, sizeof(json_path), "%s/json-c.so", ccredi_module_dir());
-	dl = dlopen(json_path, RTLD_NOW | RTLD_LOCAL);
-	if (!dl) {
-		snprintf(json_error, sizeof(json_error), "cannot load the JSON module: %s",
-		         dlerror());
-		return;
-	}
-	entry = (ccredi_json_entry_fn)dlsym(dl, CCREDI_JSON_ENTRY);
-	if (!entry || !(json_vt = entry()) || json_vt->abi != CCREDI_JSON_ABI) {
-		json_vt = NULL;
-		snprintf(json_error, sizeof(json_error), "%s is not a ccred JSON module of ABI %d",
-		         json_path, CCREDI_JSON_ABI);
-		dlclose(dl);
-	}
+	if (ccredi_module_load(&json_mod, json_error, sizeof(json_error)) == CCREDI_MODULE_OK)
+		json_vt = json_mod.vt;
 }
 
 static const struct ccredi_json_vtable *json(char *why, size_t whylen)
@@ -52,7 +39,7 @@ ccred_error ccredi_json_load(struct ccred_ctx *ctx)
 
 	if (!json(why, sizeof(why)))
 		return ccredi_err(ctx, CCRED_E_INTERNAL, "%s", why);
-	ccredi_trace(ctx, 1, "JSON module %s", json_path);
+	ccredi_trace(ctx, 1, "JSON module %s", json_mod.path);
 	return CCRED_OK;
 }
 

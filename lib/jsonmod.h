@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The internal ABI between libccred and its JSON module
  * ($(pkglibdir)/json-c.so), which holds lib/json.c, the only code that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* KUBERNETES_EXEC_INFO: the apiVersion kubectl asks `ccred kubectl` for
  * (read by the JSON module, lib/json.c). */
 #include "ccred-int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One fetch for a crowd: an flock on STEM.lock beside the cache entry.
  * flock is released by the kernel when its holder dies, so a process killed
@@ -11,14 +12,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Opens STEM.lock, replacing one that is not a plain file of ours (a
  * symlink is never followed; another user's file could be held forever). */
@@ -51,7 +44,7 @@ static int lock_open(int dirfd, const char *name)
 int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms, bool *waited)
 {
 	char name[48];
-	long deadline = now_ms() + timeout_ms, pause_us = 1000;
+	long deadline = ccredi_now_ms() + timeout_ms, pause_us = 1000;
 	int fd;
 
 	*waited = false;
@@ -64,7 +57,7 @@ int ccredi_lock_take(int dirfd, const char *stem, long timeout_ms, bool *waited)
 			close(fd);
 			return -1;
 		}
-		if (now_ms() >= deadline) {
+		if (ccredi_now_ms() >= deadline) {
 			close(fd);
 			errno = ETIMEDOUT;
 			return -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which profile answers: -p NAME, $CCRED_PROFILE, "default", the only
  * profile.  A caller that names a URL (git, docker) has a stricter rule of

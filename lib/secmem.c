@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Wiping memory that held a secret, in a way the compiler cannot drop. */
 #include "ccred-int.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ccred secret set|delete|status: the stack seen from the writing side. */
 #include "ccred-int.h"
 
@@ -199,6 +200,19 @@ static ccred_probe probe_state(int r, size_t len)
 	}
 }
 
+/* The i-th secret_store line of the selected profile. */
+static ccred_error stack_line(struct ccred_ctx *ctx, size_t i, const char **line)
+{
+	ccred_error rc;
+
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if (!(*line = ccred_profile_list(ctx, NULL, "secret_store", i)))
+		return ccredi_err(ctx, CCRED_E_USAGE, "profile '%s' has no store number %zu",
+		                  ctx->prof.name, i + 1);
+	return CCRED_OK;
+}
+
 CCRED_API ccred_error ccred_secret_probe(struct ccred_ctx *ctx, size_t i, ccred_probe *state,
                                          const char **detail)
 {
@@ -212,11 +226,8 @@ CCRED_API ccred_error ccred_secret_probe(struct ccred_ctx *ctx, size_t i, ccred_
 	int r;
 
 	*state = CCRED_PROBE_ERROR;
-	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+	if ((rc = stack_line(ctx, i, &line)) != CCRED_OK)
 		return rc;
-	if (!(line = ccred_profile_list(ctx, NULL, "secret_store", i)))
-		return ccredi_err(ctx, CCRED_E_USAGE, "profile '%s' has no store number %zu",
-		                  ctx->prof.name, i + 1);
 	rc = ccredi_store_open(ctx, line, &inst);
 	if (rc == CCRED_E_NOSECRET || rc == CCRED_E_INTERNAL) {
 		*state = rc == CCRED_E_NOSECRET ? CCRED_PROBE_UNAVAILABLE : CCRED_PROBE_ERROR;
@@ -308,4 +319,27 @@ CCRED_API ccred_error ccred_secret_commit(struct ccred_ctx *ctx, const char **wh
 	rc = ccred_secret_set(ctx, ctx->staged, ctx->staged_len, where);
 	unstage(ctx);
 	return rc;
+}
+
+CCRED_API ccred_error ccred_secret_probe_flags(struct ccred_ctx *ctx, size_t i, unsigned int *flags)
+{
+	struct ccredi_store_inst inst;
+	const char *line;
+	ccred_error rc;
+
+	*flags = 0;
+	if ((rc = stack_line(ctx, i, &line)) != CCRED_OK)
+		return rc;
+	rc = ccredi_store_open(ctx, line, &inst);
+	if (rc == CCRED_E_NOSECRET) {
+		if (inst.not_installed)
+			*flags |= CCRED_PROBE_F_NOT_INSTALLED;
+		return CCRED_OK;
+	}
+	if (rc != CCRED_OK)
+		return rc;
+	if (inst.vt.set)
+		*flags |= CCRED_PROBE_F_WRITABLE;
+	ccredi_store_close(&inst);
+	return CCRED_OK;
 }

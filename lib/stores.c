@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The secret-store stack, PAM style: each `secret_store` line names a store
  * and its arguments; stores are tried top to bottom and the first that holds
@@ -6,7 +7,6 @@
  */
 #include "ccred-int.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,8 +76,6 @@ void ccredi_store_close(struct ccredi_store_inst *inst)
 {
 	if (inst->vt.close && inst->state)
 		inst->vt.close(inst->state);
-	if (inst->dl)
-		dlclose(inst->dl);
 	free(inst->line);
 	memset(inst, 0, sizeof(*inst));
 }
@@ -88,19 +86,23 @@ void ccredi_store_close(struct ccredi_store_inst *inst)
 ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
                               struct ccredi_store_inst *inst)
 {
-	static struct ccred_store_services svc;
+	/* The context's own: an open store keeps this pointer, and its trace
+	 * and timeout are this context's (two contexts in one process, or a
+	 * closed one, must not be reached through another's store). */
+	struct ccred_store_services *svc = &ctx->store_svc;
 	struct ccredi_strlist w = {0};
 	ccred_store_initvt_fn initvt = NULL;
-	char err[512] = "", path[4096], sym[128];
+	char err[512] = "", file[256], sym[128];
 	ccred_error rc = CCRED_E_CONFIG;
+	bool not_installed = false;
 	int r;
 
 	memset(inst, 0, sizeof(*inst));
-	svc.version = CCRED_STORE_SERVICES_VERSION;
-	svc.trace = svc_trace;
-	svc.wipe = ccredi_wipe;
-	svc.timeout_ms = ccredi_store_timeout_ms(&ctx->prof);
-	svc.host = ctx;
+	svc->version = CCRED_STORE_SERVICES_VERSION;
+	svc->trace = svc_trace;
+	svc->wipe = ccredi_wipe;
+	svc->timeout_ms = ccredi_store_timeout_ms(&ctx->prof);
+	svc->host = ctx;
 
 	if (ccredi_split_words(line, &w, err, sizeof(err)) < 0 || w.n == 0) {
 		rc = ccredi_err(ctx, CCRED_E_CONFIG, "secret_store '%s': %s", line,
@@ -116,20 +118,22 @@ ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
 			initvt = builtin_stores[i].initvt;
 	if (!initvt) {
 		/* Names were checked to be [a-z0-9_] when the config was read. */
-		snprintf(path, sizeof(path), "%s/stores/%s.so", ccredi_module_dir(), w.v[0]);
+		struct ccredi_module m = {.name = w.v[0], .file = file, .symbol = sym};
+		char why[4096 + 512];
+		int st;
+
+		snprintf(file, sizeof(file), "stores/%s.so", w.v[0]);
 		snprintf(sym, sizeof(sym), "ccred_store_%s_initvt", w.v[0]);
-		if (access(path, F_OK) != 0) {
-			rc = ccredi_err(ctx, CCRED_E_NOSECRET, "%s: store module not installed (%s)",
-			                w.v[0], path);
+		if ((st = ccredi_module_load(&m, why, sizeof(why))) != CCREDI_MODULE_OK) {
+			/* A store not installed is passed over (SPEC); a broken one
+			 * fails closed. */
+			not_installed = st == CCREDI_MODULE_MISSING;
+			rc = ccredi_err(ctx, not_installed ? CCRED_E_NOSECRET : CCRED_E_INTERNAL,
+			                "%s", why);
 			goto out;
 		}
-		inst->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		if (!inst->dl || !(initvt = (ccred_store_initvt_fn)dlsym(inst->dl, sym))) {
-			rc = ccredi_err(ctx, CCRED_E_INTERNAL, "%s: store module %s cannot be loaded: %s",
-			                w.v[0], path, dlerror());
-			goto out;
-		}
-		ccredi_trace(ctx, 1, "store %s: loaded %s", w.v[0], path);
+		initvt = (ccred_store_initvt_fn)m.entry;
+		ccredi_trace(ctx, 1, "store %s: loaded %s", w.v[0], m.path);
 	}
 	if ((r = initvt(CCRED_STORE_ABI_MAJOR, CCRED_STORE_ABI_MINOR, &inst->vt)) != 0 ||
 	    !inst->vt.open || !inst->vt.get || !inst->vt.close) {
@@ -138,7 +142,7 @@ ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
 		                CCRED_STORE_ABI_MAJOR, CCRED_STORE_ABI_MINOR, r);
 		goto out;
 	}
-	r = inst->vt.open(&svc, (int)w.n - 1, w.v + 1, &inst->state, err, sizeof(err));
+	r = inst->vt.open(svc, (int)w.n - 1, w.v + 1, &inst->state, err, sizeof(err));
 	if (r != CCRED_STORE_OK) {
 		rc = ccredi_err(ctx, r == CCRED_STORE_ERR_ARGS ? CCRED_E_CONFIG : CCRED_E_NOSECRET,
 		                "%s", *err ? err : "store cannot be opened");
@@ -150,6 +154,7 @@ out:
 	if (rc != CCRED_OK) {
 		inst->state = NULL;
 		ccredi_store_close(inst);
+		inst->not_installed = not_installed;
 	}
 	return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The context and the token life cycle: cache hit, else one fetch under
  * the lock (re-checking the cache once the lock is ours), then the entry

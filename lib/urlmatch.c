@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * URLs as ccred needs them: parsing enough to match a caller's URL against
  * a profile's `url` the way git matches credential.<url>, and deciding from

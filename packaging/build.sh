@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One command from a clean tree to the packages:
 #
 #   packaging/build.sh [OUTDIR]        (default: _packages in the tree)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # libccred's exports and packaging/debian/libccred0.symbols name the same
 # symbols, so a new ccred_ function is recorded (with the version that first
 # has it) when it is added, not found later by dpkg-gensymbols.  Run by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The version lives in configure.ac's AC_INIT alone; every other place that
 # must say it is compared with it here: NEWS, the Debian changelog, the RPM
 # spec (Version and %changelog), the Arch and Alpine recipes, and what the

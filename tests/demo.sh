@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The main job, end to end on this machine: a real OAuth2 server
 # (oidc-provider) on loopback, a real headless gnome-keyring holding the
 # client secret, and ccred handing the token to git and to curl.

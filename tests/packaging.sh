@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # CI stage "packaging" (tests/run.sh calls it after the test suite):
 #   1. packaging/build.sh: make dist, dpkg-buildpackage + lintian, rpmbuild
 #   2. make distcheck

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds ccred in _build/ and runs the whole test suite: C unit tests and
 # the bats end-to-end tests against a real oidc-provider and gnome-keyring.
 # Then, in clearly separated stages: the same suite in an ASan+UBSan build,

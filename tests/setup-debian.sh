@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what building ccred and running its whole test suite need on a
 # fresh Debian 12 machine (run as root, or it uses sudo), then the test
 # fixtures' npm packages.  Safe to run again.

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# SPDX-License-Identifier: MIT
 # The stages of tests/run.sh after the plain `make check` (sourced by it,
 # in the top directory, with $top, $jobs, $status, $pass, $fail, $skip set).
 # Each stage prints "STAGE: N passed, N failed[, N skipped] (S s)"; the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libccred - OAuth2 client_credentials tokens from a secret kept in a store.
  *
@@ -206,6 +207,21 @@ typedef enum {
  */
 CCRED_API ccred_error ccred_secret_probe(struct ccred_ctx *ctx, size_t i, ccred_probe *state,
                                          const char **detail);
+
+/* What the i-th store of the stack is, as bits (append-only), so that a
+ * caller need not match messages or store names. */
+#define CCRED_PROBE_F_NOT_INSTALLED 0x1u /* its module is not installed */
+#define CCRED_PROBE_F_WRITABLE 0x2u      /* it can take a secret (ccred_secret_set) */
+
+/*
+ * Open the i-th store of the selected profile's stack without reading it
+ * (no secret is read, no command of a command store runs) and set *flags.
+ * A store that is installed but cannot be opened (unavailable) has no bit
+ * set.  CCRED_E_USAGE when the stack has no i-th store; CCRED_E_CONFIG for
+ * a malformed secret_store line; CCRED_E_INTERNAL for a broken module.
+ */
+CCRED_API ccred_error ccred_secret_probe_flags(struct ccred_ctx *ctx, size_t i,
+                                               unsigned int *flags);
 
 /* The i-th configuration file ccred_open read (system files first), or NULL
  * past the end.  Owned by ctx. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the built-in stores have in common: the ABI check of initvt, the
  * services check at the start of open, and the state, close and describe of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stores compiled into libccred.  Each speaks the public module ABI of
  * <ccred/store.h> exactly as a separately installed module does. */
 #ifndef CCRED_STORES_BUILTIN_H
@@ -5,6 +6,8 @@
 #include <stddef.h>
 
 #include <ccred/store.h>
+
+#include "sys.h"
 
 int ccredi_store_env_initvt(int major, int minor, struct ccred_store_vtable *vt);
 int ccredi_store_file_initvt(int major, int minor, struct ccred_store_vtable *vt);

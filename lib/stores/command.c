@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `command CMD ARGS...` store: the secret is the first line of a
  * command's standard output, for pass, vault, op, systemd-creds and other
@@ -122,14 +123,6 @@ fail:
 
 /* ------------------------------------------------------------ the parent */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -146,11 +139,9 @@ static bool read_stdout(const struct ccred_store_services *svc, struct run *r, i
 
 	for (;;) {
 		if (!r->line_done)
-			n = read(fd, r->line + r->used, LINE_CAP - r->used);
+			n = CCREDI_RETRY(read(fd, r->line + r->used, LINE_CAP - r->used));
 		else
-			n = read(fd, scratch, sizeof(scratch));
-		if (n < 0 && errno == EINTR)
-			continue;
+			n = CCREDI_RETRY(read(fd, scratch, sizeof(scratch)));
 		if (n < 0) /* EAGAIN, or an error: poll tells us the rest */
 			break;
 		if (n == 0) {
@@ -195,11 +186,9 @@ static bool read_stderr(struct run *r, int fd)
 
 	for (;;) {
 		if (!r->errline_done)
-			n = read(fd, r->errline + r->errused, ERRLINE_MAX - r->errused);
+			n = CCREDI_RETRY(read(fd, r->errline + r->errused, ERRLINE_MAX - r->errused));
 		else
-			n = read(fd, scratch, sizeof(scratch));
-		if (n < 0 && errno == EINTR)
-			continue;
+			n = CCREDI_RETRY(read(fd, scratch, sizeof(scratch)));
 		if (n < 0)
 			return true;
 		if (n == 0)
@@ -227,9 +216,7 @@ static bool read_exec_status(struct run *r, int fd)
 	ssize_t n;
 
 	for (;;) {
-		n = read(fd, r->ex_buf + r->ex_used, sizeof(r->ex_buf) - r->ex_used);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = CCREDI_RETRY(read(fd, r->ex_buf + r->ex_used, sizeof(r->ex_buf) - r->ex_used));
 		if (n < 0)
 			return true;
 		if (n == 0)
@@ -260,8 +247,7 @@ static void kill_and_reap(pid_t pid, int *status)
 {
 	(void)kill(-pid, SIGKILL);
 	(void)kill(pid, SIGKILL);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	(void)CCREDI_RETRY(waitpid(pid, status, 0));
 }
 
 static int command_get(void *state, const struct ccred_store_key *key, char *buf,
@@ -296,7 +282,7 @@ static int command_get(void *state, const struct ccred_store_key *key, char *buf
 	if (maxfd < 0 || maxfd > 65536)
 		maxfd = 65536;
 	svc->trace(svc->host, 2, "%s: running", cs->desc);
-	deadline = now_ms() + timeout;
+	deadline = ccredi_now_ms() + timeout;
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "%s: fork: %s", cs->what, strerror(errno));
@@ -332,7 +318,7 @@ static int command_get(void *state, const struct ccred_store_key *key, char *buf
 				break;
 			}
 		}
-		left = deadline - now_ms();
+		left = deadline - ccredi_now_ms();
 		if (left <= 0) {
 			kill_and_reap(pid, &status);
 			reaped = true;
@@ -372,8 +358,7 @@ static int command_get(void *state, const struct ccred_store_key *key, char *buf
 			else if (pfd[i].fd == exp[0] && !read_exec_status(&r, exp[0]))
 				close_fd(&exp[0]);
 			else if (pfd[i].fd == pidfd) {
-				while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-					;
+				w = CCREDI_RETRY(waitpid(pid, &status, 0));
 				if (w != pid) {
 					snprintf(err, errlen, "%s: waitpid: %s", cs->what,
 					         strerror(errno));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `env NAME` store: the secret is the value of an environment variable,
  * for CI runners that inject secrets that way.  Read-only.  The value is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `file PATH` store: the secret is the whole content of a file, minus one
  * trailing LF or CRLF.
@@ -340,6 +341,7 @@ int ccredi_secretfile_read(const struct ccred_store_services *svc, const char *w
 	const size_t cap = CCRED_STORE_SECRET_MAX + 3;
 	char *tmp = NULL;
 	size_t n = 0;
+	ssize_t got;
 	struct stat st;
 	int fd = -1, rc = CCRED_STORE_ERR;
 
@@ -389,18 +391,12 @@ checked:
 		snprintf(err, errlen, "%s: out of memory", what);
 		goto out;
 	}
-	while (n < cap) {
-		ssize_t r = read(fd, tmp + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: read error: %s", what, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	got = ccredi_read_full(fd, tmp, cap);
+	if (got < 0) {
+		snprintf(err, errlen, "%s: read error: %s", what, strerror(errno));
+		goto out;
 	}
+	n = (size_t)got;
 	if (n > CCRED_STORE_SECRET_MAX + 2) {
 		snprintf(err, errlen, "%s: larger than %d bytes", what, CCRED_STORE_SECRET_MAX);
 		goto out;
@@ -513,20 +509,6 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Write atomically: a new 0600 file next to the target, created with O_EXCL
  * and O_NOFOLLOW, written, fsync'ed, then renamed over the target.  A reader
@@ -593,8 +575,8 @@ static int file_set(void *state, const struct ccred_store_key *key, const char *
 		goto out;
 	}
 	/* The umask may have taken bits away; make it exactly 0600. */
-	if (fchmod(fd, 0600) != 0 || write_all(fd, secret, len) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || ccredi_write_all(fd, secret, len) != 0 ||
+	    ccredi_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: cannot write %s: %s", fs->desc, tmp, strerror(errno));
 		goto out;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading a secret from a file, shared by the file and systemd stores.
  * Defined in file.c. */
 #ifndef CCRED_STORES_SECRETFILE_H

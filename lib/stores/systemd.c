@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `systemd NAME` store: the credential NAME that systemd handed the
  * service ($CREDENTIALS_DIRECTORY/NAME, from LoadCredential=,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The HTTP transport module: the only code in ccred that calls libcurl.
  * Loaded with dlopen on a cache miss.  TLS is always verified, redirects

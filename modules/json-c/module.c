@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The JSON module: lib/json.c (the only code in ccred that calls json-c),
  * with buf.c and secmem.c beside it, behind one export.  libccred loads it

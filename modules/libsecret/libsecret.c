@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The `libsecret` store: the client secret as an item of the freedesktop
  * Secret Service (GNOME Keyring, KeePassXC, KWallet), found by the

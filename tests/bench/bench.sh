@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ccred's token cache, measured side by side on this machine (issue 3):
 #
 #   1. a cache hit (`ccred token`) against the floor (a trivial dynamically
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
 	--cold-rounds) cold_rounds=$2; shift 2 ;;
 	--crowd) crowd_n=$2; shift 2 ;;
 	--crowd-rounds) crowd_rounds=$2; shift 2 ;;
-	-h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,27p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 done

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The floor for any credential helper: a trivial, dynamically linked C
  * program that prints a line, as `ccred token` does on a cache hit.  The
  * benchmark compares ccred's hit with this, measured side by side. */

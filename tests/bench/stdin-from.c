@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stdin-from FILE CMD [ARGS...]: run CMD with FILE on its stdin.  hyperfine
  * 1.15 cannot feed stdin without a shell, and git's credential helpers read
  * their request there.  Built static, so its own start costs little; the

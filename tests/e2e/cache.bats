@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The token cache (SPEC.md "Tokens and their cache"), end to end against the
 # real oidc-provider: hits, refresh ahead of expiry, min_ttl, the cache key,
 # one request for a crowd, a lock holder killed with SIGKILL, refused

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Every caller served, each proven with the real tool against the real
 # oidc-provider: git over HTTP (git http-backend behind a resource server that
 # checks tokens by introspection), curl, kubectl (an https API server), the

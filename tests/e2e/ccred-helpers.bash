@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for bats tests that run ccred (load after common):
 #
 #   setup_file()    { load common; load ccred-helpers; oidc_file_start; }

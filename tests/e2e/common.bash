@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared setup for ccred's end-to-end tests.  In a .bats file:
 #
 #   setup()    { load common; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ccred configure, driven by options with the secret on stdin (scripts) and
 # interactively through a real pseudo-terminal (util-linux script), against
 # the real oidc-provider.  The user's other profiles and comments must come

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # `issuer` profiles: the token endpoint found by OIDC discovery (then RFC
 # 8414), cached beside the tokens for an hour, and a document that names
 # another issuer refused.  The real oidc-provider proves discovery works; the

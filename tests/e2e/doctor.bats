@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ccred doctor against real failures: the real oidc-provider over https with
 # the test CA, a real gnome-keyring (unlocked, locked, absent), a port nobody
 # listens on.  Each failure must be named on its own FAIL line, the exit

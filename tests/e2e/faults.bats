@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Every fault a token endpoint can show, against the fault server (what the
 # real oidc-provider cannot do on demand).  For each failure: the exit status
 # SPEC.md names, nothing on stdout, one line on stderr, done within

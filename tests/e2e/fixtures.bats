@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Smoke tests of the test fixtures themselves: the real OAuth2 server, the
 # certificates, the fault server and the keyring/bus helpers.  They use only
 # curl, secret-tool and dbus-send, never ccred.

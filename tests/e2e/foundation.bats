@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # End-to-end tests of the foundation: the ccred command against the real
 # oidc-provider (http and https), the real gnome-keyring, real git, and the
 # fault server only for a redirect.  Tokens are proven live by introspecting

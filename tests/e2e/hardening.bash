@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the hardening tests (faults, discovery, proxy, security).
 # Load after common:   setup() { load common; load hardening; hx_home; }
 #

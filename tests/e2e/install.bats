@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ccred as installed: configure --prefix into a temp dir from the source
 # tree, make, make install (once for the file), then use what was installed
 # -- the command, its git link, the library through pkg-config from a C

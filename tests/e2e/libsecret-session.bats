@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The libsecret store's own transport session (modules/libsecret, "our own
 # session"): a get opens a dh-ietf1024-sha256-aes128-cbc-pkcs7 session on
 # the Secret Service itself and decrypts the secret with libcrypto, instead

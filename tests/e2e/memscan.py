@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gdb script for security.bats: run the program to _exit, then search every
 # readable mapping of its memory (heap, stacks, library data, everything
 # but [vvar]/[vsyscall]) for the strings listed one a line in the file

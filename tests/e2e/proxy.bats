@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Proxies: a profile's `proxy` is used for an https token endpoint; without
 # one the usual https_proxy / no_proxy variables apply (libcurl reads them).
 # A plain-http endpoint (loopback only) never goes through any proxy: the

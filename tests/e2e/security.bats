@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Security properties, one test each: no secret or token on any command line
 # or in any log, -v -v redacts both, the process is not dumpable and has core
 # dumps off while it fetches, every file ccred creates is private, links and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for the secret-store, configure and doctor tests.  Load after
 # common:   setup() { load common; load setup-helpers; iso_home; }
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # A third-party secret store, written against the installed <ccred/store.h>
 # alone: ccred is installed into a temporary prefix, the example in
 # docs/examples/store-example is copied out of the tree, built with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The secret-store stack, end to end through the ccred command, against the
 # real oidc-provider and a real headless gnome-keyring.
 #

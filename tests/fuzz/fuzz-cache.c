@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: a cache entry as read back from disk.  It is parsed
  * against a fixed key and against the key of a real profile, so both the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: the INI configuration.  Whatever parses is resolved
  * profile by profile, as ccred would before using one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: the docker credential-helper input.  helper/docker.c
  * is compiled into this file, so its static stdin reader runs exactly as the

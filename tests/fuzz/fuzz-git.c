@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: the git credential protocol reader.  helper/git.c is
  * compiled into this file, so its static reader is reached exactly as the

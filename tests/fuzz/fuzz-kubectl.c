@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: what kubectl hands `ccred kubectl` in
  * KUBERNETES_EXEC_INFO, through the reader the command uses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: the token endpoint's answer.  The body goes through
  * the token-response parser, a JWT's exp is read from any token it yields,

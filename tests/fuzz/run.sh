@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer harnesses (clang, -fsanitize=fuzzer,address,undefined)
 # in _fuzz/ and runs each for SECONDS (default 30) from its seed corpus in
 # tests/fuzz/corpus/NAME.  New inputs go to _fuzz/corpus/NAME (the seeds in

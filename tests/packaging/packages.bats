@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The built packages, checked as a user and a distro would meet them:
 # the RPMs' file lists, the dist tarball's contents, and the .debs installed
 # with apt into a clean, minimal Debian 12 root, where ccred fetches real

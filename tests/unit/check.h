@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal check harness for the C unit tests: each failed CHECK prints
  * file:line and the expression; check_done() sets the exit status. */
 #ifndef CCRED_TEST_CHECK_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The libsecret store against a real gnome-keyring, in private session buses
 # with HOME and the XDG directories in a temporary directory.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The cache entry format, the cache key, and the lock, below the command:
  * an entry cut at any byte (a torn write) is never taken for a token. */
 #include "ccred-int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The config parser: sections, inheritance, lists, and every bad input
  * giving a FILE:LINE message. */
 #include "ccred-int.h"

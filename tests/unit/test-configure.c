@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ccred_config_write_profile: the text edit, line by line, in the cases a
  * hand-written file brings (CRLF, no final newline, a byte order mark, a
  * profile in two sections, lists), and what it refuses.  ccred_profile_preview,

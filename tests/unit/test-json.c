@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Token responses: what is a token, what is a rejection, what is garbage;
  * and the cache-entry reader on damaged entries. */
 #include "ccred-int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ccred_kube_exec_api_version: the apiVersion kubectl names in
  * KUBERNETES_EXEC_INFO, and every way that text can be malformed. */
 #include "ccred-int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The libsecret store module, loaded with dlopen as the host loads it.
  *

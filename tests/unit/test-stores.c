@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The built-in stores (env, file, command, systemd), driven through their
  * vtables exactly as the host drives them. */
 #ifndef _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* URL matching as git's credential.<url>, and the loopback rule. */
 #include "ccred-int.h"
 #include "check.h"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The valgrind stage of tests/run.sh points $CCRED here: the built ccred
 # under memcheck.  Every error, and every definite leak, makes it exit 99
 # (which no test expects) and is logged to $CCRED_VALGRIND_LOGS/vg.PID.log,

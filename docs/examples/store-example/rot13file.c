@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rot13file - an example third-party secret store for ccred.
  *

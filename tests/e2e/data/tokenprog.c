@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tokenprog PROFILE: what a C program outside the tree does with libccred.
  * Built against the installed library (tests/e2e/install.bats, an installed
