@@ -81,7 +81,7 @@ if want valgrind; then
 			vg_bats "$b" || :
 		done
 	}
-	vg_a="stores faults configure libsecret-session discovery"
+	vg_a="stores faults configure libsecret-session discovery hostile"
 	vg_b="cache callers foundation doctor security proxy"
 	# shellcheck disable=SC2086 # the lists are words
 	vg_lane $vg_a &
