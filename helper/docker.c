@@ -122,7 +122,7 @@ static int docker_get_erase(const struct opts *o, bool erase)
 	struct ccred_ctx *ctx = NULL;
 	struct ccred_token *tok = NULL;
 	struct out out = {0};
-	const char *user;
+	struct tokview v;
 	char *url = NULL;
 	ccred_error rc;
 	int status;
@@ -156,15 +156,11 @@ static int docker_get_erase(const struct opts *o, bool erase)
 		status = docker_report(ctx, rc);
 		goto out;
 	}
-	user = ccred_profile_get(ctx, NULL, "username");
-	out_adds(&out, "{\"ServerURL\":");
-	out_json_string(&out, url);
-	out_adds(&out, ",\"Username\":");
-	out_json_string(&out, user ? user : "");
-	out_adds(&out, ",\"Secret\":");
-	out_json_string(&out, ccred_token_value(tok));
-	out_adds(&out, "}\n");
-	status = out_flush(&out);
+	tokview_of(&v, ctx, tok);
+	if (write_docker(&out, &v, url, ccred_profile_get(ctx, NULL, "username")) == 0)
+		status = out_flush(&out);
+	else
+		status = docker_fail(EXIT_PROTOCOL, "the token cannot be written unchanged");
 out:
 	out_wipe(&out);
 	ccred_token_free(tok);

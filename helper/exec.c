@@ -27,79 +27,40 @@ static struct ccred_token *fetch(const struct opts *o, struct ccred_ctx **ctxp, 
 	return tok;
 }
 
-/* s inside a curl config "…" string: backslash and quote escaped. */
-static void out_curl_quoted(struct out *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			out_add(out, "\\", 1);
-		out_add(out, s, 1);
-	}
-}
-
-/* s as one shell word: '…', with each ' written '\''. */
-static void out_shell_quoted(struct out *out, const char *s)
-{
-	out_adds(out, "'");
-	for (; *s; s++) {
-		if (*s == '\'')
-			out_adds(out, "'\\''");
-		else
-			out_add(out, s, 1);
-	}
-	out_adds(out, "'");
-}
-
 static int emit(const struct opts *o, int argc, char **argv,
-                void (*format)(struct out *, const struct ccred_token *))
+                int (*write)(struct out *, const struct tokview *))
 {
 	struct ccred_ctx *ctx = NULL;
 	struct ccred_token *tok;
+	struct tokview v;
 	struct out out = {0};
 	int status = 0;
 
 	if (argc > 1)
 		die_usage("%s takes no arguments", argv[0]);
 	if ((tok = fetch(o, &ctx, &status))) {
-		format(&out, tok);
-		status = out_flush(&out);
+		tokview_of(&v, ctx, tok);
+		if (write(&out, &v) == 0) {
+			status = out_flush(&out);
+		} else {
+			errorf("the token cannot be written unchanged; refusing it");
+			status = EXIT_PROTOCOL;
+		}
 	}
+	out_wipe(&out);
 	ccred_token_free(tok);
 	ccred_close(ctx);
 	return status;
 }
 
-static void fmt_curl_config(struct out *out, const struct ccred_token *t)
-{
-	out_adds(out, "header = \"Authorization: ");
-	out_curl_quoted(out, ccred_token_type(t));
-	out_adds(out, " ");
-	out_curl_quoted(out, ccred_token_value(t));
-	out_adds(out, "\"\n");
-}
-
-static void fmt_env(struct out *out, const struct ccred_token *t)
-{
-	long long exp = (long long)ccred_token_expires_at(t);
-
-	out_adds(out, "export CCRED_ACCESS_TOKEN=");
-	out_shell_quoted(out, ccred_token_value(t));
-	out_adds(out, "\n");
-	/* A token without a known expiry leaves no stale figure behind. */
-	if (exp)
-		out_addf(out, "export CCRED_TOKEN_EXPIRES_AT=%lld\n", exp);
-	else
-		out_adds(out, "unset CCRED_TOKEN_EXPIRES_AT\n");
-}
-
 int cmd_curl_config(const struct opts *o, int argc, char **argv)
 {
-	return emit(o, argc, argv, fmt_curl_config);
+	return emit(o, argc, argv, write_curl_config);
 }
 
 int cmd_env(const struct opts *o, int argc, char **argv)
 {
-	return emit(o, argc, argv, fmt_env);
+	return emit(o, argc, argv, write_env);
 }
 
 /*

@@ -101,6 +101,7 @@ int cmd_git(const struct opts *o, int argc, char **argv)
 	struct ccred_ctx *ctx = NULL;
 	struct ccred_token *tok = NULL;
 	struct out out = {0};
+	struct tokview v;
 	char *url = NULL;
 	ccred_error rc;
 	int status;
@@ -129,17 +130,13 @@ int cmd_git(const struct opts *o, int argc, char **argv)
 		status = report(ctx, rc);
 		goto out;
 	}
-	if (req.authtype) {
-		out_addf(&out, "capability[]=authtype\nauthtype=%s\ncredential=%s\nephemeral=1\n",
-		         ccred_token_type(tok), ccred_token_value(tok));
+	tokview_of(&v, ctx, tok);
+	if (write_git(&out, &v, req.authtype, ccred_profile_get(ctx, NULL, "username")) == 0) {
+		status = out_flush(&out);
 	} else {
-		const char *user = ccred_profile_get(ctx, NULL, "username");
-		out_addf(&out, "username=%s\npassword=%s\n", user ? user : "",
-		         ccred_token_value(tok));
+		errorf("the token cannot be written as git's answer; refusing it");
+		status = EXIT_PROTOCOL;
 	}
-	if (ccred_token_expires_at(tok))
-		out_addf(&out, "password_expiry_utc=%lld\n", (long long)ccred_token_expires_at(tok));
-	status = out_flush(&out);
 out:
 	out_wipe(&out);
 	ccred_token_free(tok);

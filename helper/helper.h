@@ -109,6 +109,27 @@ int terraform_run(const struct opts *o, int argc, char **argv);
 ssize_t read_secret(const char *profile, char *buf, size_t cap);
 /* Writes each line of notes to f after prefix. */
 void print_notes(FILE *f, const char *prefix, const char *notes);
+/* writers.c: the texts that carry a token, from its fields alone; each
+ * returns -1 (writing nothing) for a field its format cannot carry. */
+struct tokview {
+	const char *value, *type, *scope, *profile;
+	long long expires; /* 0: unknown */
+	long long now;     /* for json's expires_in */
+};
+void tokview_of(struct tokview *v, struct ccred_ctx *ctx, const struct ccred_token *t);
+int write_token(struct out *out, const struct tokview *t);
+int write_header(struct out *out, const struct tokview *t);
+int write_json(struct out *out, const struct tokview *t);
+int write_curl_config(struct out *out, const struct tokview *t);
+int write_env(struct out *out, const struct tokview *t);
+int write_git(struct out *out, const struct tokview *t, bool authtype, const char *username);
+int write_docker(struct out *out, const struct tokview *t, const char *server_url,
+                 const char *username);
+int write_kubectl(struct out *out, const struct tokview *t, const char *api_version);
+/* What a command exits with when a writer refuses (EX_PROTOCOL, as the
+ * library's invalid token response). */
+#define EXIT_PROTOCOL 76
+
 /* configure.c */
 int cmd_configure(const struct opts *o, int argc, char **argv);
 /* progress.c: the progress line of a slow token request on ctx, when

@@ -20,6 +20,7 @@ int cmd_kubectl(const struct opts *o, int argc, char **argv)
 	struct ccred_ctx *ctx = NULL;
 	struct ccred_token *tok = NULL;
 	struct out out = {0};
+	struct tokview v;
 	char *version = NULL;
 	ccred_error rc;
 	int status = 0;
@@ -43,18 +44,13 @@ int cmd_kubectl(const struct opts *o, int argc, char **argv)
 		status = report(ctx, rc);
 		goto out;
 	}
-	out_adds(&out, "{\"apiVersion\":");
-	out_json_string(&out, version);
-	out_adds(&out, ",\"kind\":\"ExecCredential\",\"status\":{\"token\":");
-	out_json_string(&out, ccred_token_value(tok));
-	/* Without it kubectl keeps the token until the server answers 401. */
-	if (ccred_token_expires_at(tok)) {
-		char when[32];
-		fmt_rfc3339((long long)ccred_token_expires_at(tok), when);
-		out_addf(&out, ",\"expirationTimestamp\":\"%s\"", when);
+	tokview_of(&v, ctx, tok);
+	if (write_kubectl(&out, &v, version) == 0) {
+		status = out_flush(&out);
+	} else {
+		errorf("the token cannot be written unchanged; refusing it");
+		status = EXIT_PROTOCOL;
 	}
-	out_adds(&out, "}}\n");
-	status = out_flush(&out);
 out:
 	out_wipe(&out);
 	ccred_token_free(tok);

@@ -31,70 +31,43 @@ static struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ct
 }
 
 static int emit(const struct opts *o, int argc, char **argv,
-                void (*format)(struct out *, struct ccred_ctx *, const struct ccred_token *))
+                int (*write)(struct out *, const struct tokview *))
 {
 	struct ccred_ctx *ctx = NULL;
 	struct ccred_token *tok;
+	struct tokview v;
 	struct out out = {0};
 	int status = 0;
 
 	no_args(argc, argv);
 	if ((tok = get_token(o, &ctx, &status))) {
-		format(&out, ctx, tok);
-		status = out_flush(&out);
+		tokview_of(&v, ctx, tok);
+		if (write(&out, &v) == 0) {
+			status = out_flush(&out);
+		} else {
+			errorf("the token cannot be written unchanged; refusing it");
+			status = EXIT_PROTOCOL;
+		}
 	}
+	out_wipe(&out);
 	ccred_token_free(tok);
 	ccred_close(ctx);
 	return status;
 }
 
-static void fmt_token(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *t)
-{
-	out_addf(out, "%s\n", ccred_token_value(t));
-}
-
-static void fmt_header(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *t)
-{
-	out_addf(out, "Authorization: %s %s\n", ccred_token_type(t), ccred_token_value(t));
-}
-
-static void fmt_json(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *t)
-{
-	long long exp = (long long)ccred_token_expires_at(t);
-	long long left = exp ? exp - (long long)time(NULL) : 0;
-	const char *profile = ccred_profile_current(ctx);
-	char when[32];
-
-	out_adds(out, "{\"access_token\":");
-	out_json_string(out, ccred_token_value(t));
-	out_adds(out, ",\"token_type\":");
-	out_json_string(out, ccred_token_type(t));
-	if (exp) {
-		fmt_rfc3339(exp, when);
-		out_addf(out, ",\"expires_at\":\"%s\",\"expires_in\":%lld", when, left < 0 ? 0 : left);
-	} else {
-		out_adds(out, ",\"expires_at\":null,\"expires_in\":null");
-	}
-	out_adds(out, ",\"scope\":");
-	out_json_string(out, ccred_token_scope(t));
-	out_adds(out, ",\"profile\":");
-	out_json_string(out, profile ? profile : "");
-	out_adds(out, "}\n");
-}
-
 int cmd_token(const struct opts *o, int argc, char **argv)
 {
-	return emit(o, argc, argv, fmt_token);
+	return emit(o, argc, argv, write_token);
 }
 
 int cmd_header(const struct opts *o, int argc, char **argv)
 {
-	return emit(o, argc, argv, fmt_header);
+	return emit(o, argc, argv, write_header);
 }
 
 int cmd_json(const struct opts *o, int argc, char **argv)
 {
-	return emit(o, argc, argv, fmt_json);
+	return emit(o, argc, argv, write_json);
 }
 
 int cmd_logout(const struct opts *o, int argc, char **argv)

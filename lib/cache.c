@@ -328,18 +328,29 @@ static bool parse_time(const char *s, size_t n, time_t *out)
 	return true;
 }
 
+/*
+ * The entry is a fixed sequence of lines, each field exactly once and in
+ * the order the writer writes them, its value of the characters the writer
+ * allows: a value can never carry another field (an injected "expires"
+ * line is a malformed entry, hence a miss), and neither can a line the
+ * writer did not write.
+ */
+static const char *const entry_fields[] = {"key", "obtained", "expires", "type", "scope", "token"};
+#define ENTRY_FIELDS (sizeof(entry_fields) / sizeof(entry_fields[0]))
+
 int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
                        char *why, size_t whylen)
 {
 	const char *p = text, *end = text + len;
-	bool have_key = false, have_obtained = false, have_expires = false, done = false;
+	size_t field = 0;
+	bool done = false;
 	int lineno = 0;
 
 	memset(e, 0, sizeof(*e));
 	while (p < end && !done) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
-		size_t n, vn;
-		const char *v;
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *v;
+		size_t n, vn, name_len;
+		char *copy;
 
 		if (!nl) {
 			snprintf(why, whylen, "truncated entry");
@@ -359,49 +370,59 @@ int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccr
 			p = nl + 1;
 			continue;
 		}
-		if (n == 3 && memcmp(p, "end", 3) == 0) {
+		if (field == ENTRY_FIELDS) {
+			if (n != 3 || memcmp(p, "end", 3) != 0) {
+				snprintf(why, whylen, "malformed line %d", lineno);
+				goto bad;
+			}
 			done = true;
 			p = nl + 1;
 			break;
 		}
-		sp = memchr(p, ' ', n);
-		if (!sp) {
+		name_len = strlen(entry_fields[field]);
+		if (n < name_len + 1 || memcmp(p, entry_fields[field], name_len) != 0 ||
+		    p[name_len] != ' ') {
 			snprintf(why, whylen, "malformed line %d", lineno);
 			goto bad;
 		}
-		v = sp + 1;
+		v = p + name_len + 1;
 		vn = (size_t)(nl - v);
-#define FIELD(name) ((size_t)(sp - p) == strlen(name) && memcmp(p, name, (size_t)(sp - p)) == 0)
-		if (FIELD("key")) {
+		switch (field) {
+		case 0:
 			if (!key_hex_equal(v, vn, key)) {
 				snprintf(why, whylen, "entry belongs to another key");
 				goto bad;
 			}
-			have_key = true;
-		} else if (FIELD("obtained")) {
-			have_obtained = parse_time(v, vn, &e->obtained);
-		} else if (FIELD("expires")) {
-			have_expires = parse_time(v, vn, &e->expires);
-		} else if (FIELD("type")) {
-			free(e->token_type);
-			e->token_type = strndup(v, vn);
-		} else if (FIELD("scope")) {
-			free(e->scope);
-			e->scope = strndup(v, vn);
-		} else if (FIELD("token")) {
-			ccredi_free_secret_str(e->token);
-			e->token = strndup(v, vn);
+			break;
+		case 1:
+		case 2:
+			if (!parse_time(v, vn, field == 1 ? &e->obtained : &e->expires)) {
+				snprintf(why, whylen, "malformed line %d", lineno);
+				goto bad;
+			}
+			break;
+		default:
+			if (!(copy = strndup(v, vn))) {
+				snprintf(why, whylen, "out of memory");
+				goto bad;
+			}
+			if (field == 3)
+				e->token_type = copy;
+			else if (field == 4)
+				e->scope = copy;
+			else
+				e->token = copy;
+			/* What the writer would not have written is not read. */
+			if (field == 4 ? !ccredi_printable_ascii(copy) : !ccredi_visible_ascii(copy)) {
+				snprintf(why, whylen, "malformed line %d", lineno);
+				goto bad;
+			}
 		}
-#undef FIELD
+		field++;
 		p = nl + 1;
 	}
 	if (!done || p != end) {
 		snprintf(why, whylen, done ? "data after the end of the entry" : "truncated entry");
-		goto bad;
-	}
-	if (!have_key || !have_obtained || !have_expires || !e->token || !*e->token ||
-	    !e->token_type) {
-		snprintf(why, whylen, "incomplete entry");
 		goto bad;
 	}
 	return 0;
@@ -467,6 +488,27 @@ static bool sweep_one(int dirfd, const char *name, void *arg)
 	return true;
 }
 
+int ccredi_cache_format(struct ccredi_buf *b, const char *key, const struct ccredi_cache_entry *e,
+                        char *why, size_t whylen)
+{
+	/* Refuse what the reader could not read back as the one field. */
+	if (!ccredi_visible_ascii(e->token) || !ccredi_visible_ascii(e->token_type) ||
+	    (e->scope && !ccredi_printable_ascii(e->scope))) {
+		snprintf(why, whylen, "not cached: the token, its type or scope has characters an "
+		                      "entry line cannot hold");
+		return -1;
+	}
+	if (ccredi_buf_adds(b, ENTRY_MAGIC "\nkey ") < 0 || key_hex(b, key) < 0 ||
+	    ccredi_buf_addf(b, "\nobtained %lld\nexpires %lld\ntype %s\nscope %s\ntoken ",
+	                    (long long)e->obtained, (long long)e->expires, e->token_type,
+	                    e->scope ? e->scope : "") < 0 ||
+	    ccredi_buf_adds(b, e->token) < 0 || ccredi_buf_adds(b, "\nend\n") < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int ccredi_cache_write(int dirfd, const char *stem, const char *key,
                        const struct ccredi_cache_entry *e, char *why, size_t whylen)
 {
@@ -476,19 +518,13 @@ int ccredi_cache_write(int dirfd, const char *stem, const char *key,
 	time_t now = time(NULL);
 	int fd = -1, rc = -1;
 
+	if (ccredi_cache_format(&b, key, e, why, whylen) < 0)
+		goto out_buf;
 	each_name(dirfd, sweep_one, &now);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
 		rnd = (unsigned int)now;
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%08x.tmp", stem, (long)getpid(), rnd);
 	snprintf(name, sizeof(name), "%s.tok", stem);
-	if (ccredi_buf_adds(&b, ENTRY_MAGIC "\nkey ") < 0 || key_hex(&b, key) < 0 ||
-	    ccredi_buf_addf(&b, "\nobtained %lld\nexpires %lld\ntype %s\nscope %s\ntoken ",
-	                    (long long)e->obtained, (long long)e->expires, e->token_type,
-	                    e->scope ? e->scope : "") < 0 ||
-	    ccredi_buf_adds(&b, e->token) < 0 || ccredi_buf_adds(&b, "\nend\n") < 0) {
-		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot create a cache entry: %s", strerror(errno));
@@ -518,6 +554,7 @@ out:
 		close(fd);
 	if (rc < 0)
 		unlinkat(dirfd, tmp, 0);
+out_buf:
 	ccredi_buf_clear(&b);
 	return rc;
 }

@@ -59,6 +59,19 @@ int ccredi_split_words(const char *s, struct ccredi_strlist *out, char *err, siz
 void ccredi_wipe(void *p, size_t n);
 void ccredi_freezero(void *p, size_t n);
 void ccredi_free_secret_str(char *s); /* wipe strlen(s) bytes, free */
+
+/* ------------------------------------------------------------ shown.c */
+/* Non-empty, every byte 0x21-0x7e: what an access token may hold. */
+bool ccredi_visible_ascii(const char *s);
+/* Every byte 0x20-0x7e (RFC 6749 3.3 scope); false for NULL. */
+bool ccredi_printable_ascii(const char *s);
+/* A token_type ccred hands out: absent, or "bearer" in any case. */
+bool ccredi_is_bearer(const char *type);
+/* Server text shown to a person: bytes outside 0x20-0x7e as \xNN, a
+ * backslash doubled, cut (ending "...") to CCREDI_SHOWN_MAX bytes or
+ * dstlen - 1, whichever is less.  Returns dst. */
+#define CCREDI_SHOWN_MAX 512
+const char *ccredi_shown(char *dst, size_t dstlen, const char *s);
 char *ccredi_strdup(const char *s);   /* NULL-safe strdup */
 
 /* ------------------------------------------------------------ config.c */
@@ -171,6 +184,13 @@ bool ccredi_url_secure_enough(const char *url, char *why, size_t whylen);
  * ccredi_discovery_parse, ccredi_kube_exec_parse) are in jsonmod.h: json.c
  * in the JSON module, reached through jsonload.c. */
 void ccredi_tokresp_clear(struct ccredi_tokresp *r); /* fetch.c */
+/* shown.c: a parsed token response ccred can hand out unchanged to every
+ * caller: a visible-ASCII access_token, a token_type absent or "bearer" in
+ * any case, a printable-ASCII scope (RFC 6749 3.3).  Anything else could
+ * add a line, a header or an option to what ccred writes: CCRED_E_PROTOCOL
+ * and why (any type named escaped).  On success token_type is dropped:
+ * every output says Bearer. */
+ccred_error ccredi_tokresp_vet(struct ccredi_tokresp *tr, char *why, size_t whylen);
 
 /* ------------------------------------------------------------ the context */
 struct ccredi_store_inst {
@@ -182,7 +202,7 @@ struct ccredi_store_inst {
 
 struct ccred_ctx {
 	struct ccredi_config cfg;
-	char errmsg[1024];
+	char errmsg[2048]; /* room for three shown server fields */
 	int verbose;
 	long min_ttl_override; /* -1 none */
 	bool have_profile;
@@ -264,7 +284,10 @@ int ccredi_cache_write(int dirfd, const char *stem, const char *key,
 int ccredi_cache_remove(int dirfd, const char *stem);
 /* Removes every entry in the directory (lock files stay). */
 void ccredi_cache_remove_all(int dirfd);
-/* Parse an entry's text (exposed for the unit tests and the fuzzer). */
+/* An entry's text (refused, -1 + why, when a field has characters its line
+ * cannot hold), and its parser (exposed for the unit tests and fuzzers). */
+int ccredi_cache_format(struct ccredi_buf *b, const char *key, const struct ccredi_cache_entry *e,
+                        char *why, size_t whylen);
 int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
                        char *why, size_t whylen);
 

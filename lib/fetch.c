@@ -86,7 +86,8 @@ static ccred_error exchange(struct ccred_ctx *ctx, struct ccredi_http_request *r
 static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_request *req,
                                      struct ccredi_http_response *resp, long deadline)
 {
-	char last[320] = "";
+	/* libcurl's error text can quote a server (a proxy's status line). */
+	char last[320] = "", shown[CCREDI_SHOWN_MAX + 1];
 	int tries = 0;
 
 	for (int attempt = 1;; attempt++) {
@@ -107,19 +108,21 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 		tries++;
 		if (r == CCREDI_HTTP_TLS)
 			return ccredi_err(ctx, CCRED_E_TEMPFAIL, "TLS verification failed for %s: %s",
-			                  req->url, resp->error);
+			                  req->url, ccredi_shown(shown, sizeof(shown), resp->error));
 		if (r == CCREDI_HTTP_TOOBIG)
 			return ccredi_err(ctx, CCRED_E_PROTOCOL, "%s: %s; refusing it", req->url,
-			                  resp->error);
+			                  ccredi_shown(shown, sizeof(shown), resp->error));
 		if (r == CCREDI_HTTP_FATAL)
-			return ccredi_err(ctx, CCRED_E_TEMPFAIL, "%s: %s", req->url, resp->error);
+			return ccredi_err(ctx, CCRED_E_TEMPFAIL, "%s: %s", req->url,
+			                  ccredi_shown(shown, sizeof(shown), resp->error));
 		if (r == CCREDI_HTTP_OK && resp->status != 429 &&
 		    !(resp->status >= 500 && resp->status <= 599))
 			return CCRED_OK;
 		if (r == CCREDI_HTTP_OK)
 			snprintf(last, sizeof(last), "HTTP %ld from %s", resp->status, req->url);
 		else
-			snprintf(last, sizeof(last), "%s: %s", req->url, resp->error);
+			snprintf(last, sizeof(last), "%s: %s", req->url,
+			         ccredi_shown(shown, sizeof(shown), resp->error));
 		ccredi_trace(ctx, 1, "attempt %d failed: %s", attempt, last);
 		if (attempt >= MAX_ATTEMPTS)
 			break;
@@ -330,9 +333,10 @@ static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_c
 		while (glen > 0 && got_iss[glen - 1] == '/')
 			glen--;
 		if (glen != ilen || strncmp(got_iss, iss, ilen) != 0) {
+			char shown[CCREDI_SHOWN_MAX + 1];
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
 			                "discovery at %s names issuer %s, not %.*s; refusing it", url,
-			                got_iss, (int)ilen, iss);
+			                ccredi_shown(shown, sizeof(shown), got_iss), (int)ilen, iss);
 		} else if (!url_chars_ok(te)) {
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
 			                "discovery at %s: token_endpoint is not a URL", url);
@@ -352,6 +356,34 @@ static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_c
 	return rc;
 }
 
+/* An OAuth2 error response, its texts escaped and cut: they come from the
+ * server and go to a person's terminal. */
+static ccred_error rejected(struct ccred_ctx *ctx, const struct ccredi_tokresp *tr)
+{
+	char err[CCREDI_SHOWN_MAX + 1], desc[CCREDI_SHOWN_MAX + 1], uri[CCREDI_SHOWN_MAX + 1];
+
+	return ccredi_err(ctx, CCRED_E_REJECTED, "the provider rejected the request: %s%s%s%s%s%s",
+	                  ccredi_shown(err, sizeof(err), tr->error),
+	                  tr->error_description ? ": " : "",
+	                  tr->error_description
+	                      ? ccredi_shown(desc, sizeof(desc), tr->error_description)
+	                      : "",
+	                  tr->error_uri ? " (see " : "",
+	                  tr->error_uri ? ccredi_shown(uri, sizeof(uri), tr->error_uri) : "",
+	                  tr->error_uri ? ")" : "");
+}
+
+/* A token response ccred can hand out unchanged to every caller (shown.c). */
+static ccred_error vet(struct ccred_ctx *ctx, const char *url, struct ccredi_tokresp *tr)
+{
+	char why[CCREDI_SHOWN_MAX + 128];
+
+	if (ccredi_tokresp_vet(tr, why, sizeof(why)) != CCRED_OK)
+		return ccredi_err(ctx, CCRED_E_PROTOCOL,
+		                  "%s answered with an invalid token response: %s", url, why);
+	return CCRED_OK;
+}
+
 static ccred_error answer_error(struct ccred_ctx *ctx, const char *url,
                                 const struct ccredi_http_response *resp)
 {
@@ -359,18 +391,19 @@ static ccred_error answer_error(struct ccred_ctx *ctx, const char *url,
 	char why[256];
 	ccred_error rc;
 
+	char where[CCREDI_SHOWN_MAX + 1];
+
 	if (resp->status >= 300 && resp->status < 400)
 		return ccredi_err(ctx, CCRED_E_PROTOCOL,
 		                  "%s redirected (HTTP %ld%s%s); redirects are not followed, they "
 		                  "would carry the secret elsewhere",
 		                  url, resp->status, resp->location ? " to " : "",
-		                  resp->location ? resp->location : "");
+		                  resp->location ? ccredi_shown(where, sizeof(where), resp->location)
+		                                 : "");
 	rc = ccredi_tokresp_parse(resp->body ? resp->body : "", resp->body_len, &tr, why,
 	                          sizeof(why));
 	if (rc == CCRED_E_REJECTED) {
-		rc = ccredi_err(ctx, CCRED_E_REJECTED, "the provider rejected the request: %s%s%s",
-		                tr.error, tr.error_description ? ": " : "",
-		                tr.error_description ? tr.error_description : "");
+		rc = rejected(ctx, &tr);
 	} else {
 		rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
 		                "HTTP %ld from %s without an OAuth2 error response", resp->status,
@@ -438,11 +471,11 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	}
 	rc = ccredi_tokresp_parse(resp.body, resp.body_len, out, why, sizeof(why));
 	if (rc == CCRED_E_REJECTED)
-		rc = ccredi_err(ctx, rc, "the provider rejected the request: %s%s%s", out->error,
-		                out->error_description ? ": " : "",
-		                out->error_description ? out->error_description : "");
+		rc = rejected(ctx, out);
 	else if (rc != CCRED_OK)
 		rc = ccredi_err(ctx, rc, "%s answered with an invalid token response: %s", url, why);
+	else
+		rc = vet(ctx, url, out);
 	goto out;
 nomem:
 	rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");

@@ -58,7 +58,9 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
 	return obj;
 }
 
-/* A string member, or NULL when absent; -1 when present with another type. */
+/* A string member, or NULL when absent; -1 when present with another type,
+ * -2 when a string holding a NUL (which a C string would silently cut: a
+ * token_type "Bearer\u0000x" is not Bearer). */
 static int get_string(json_object *o, const char *name, char **out)
 {
 	json_object *v;
@@ -69,6 +71,11 @@ static int get_string(json_object *o, const char *name, char **out)
 	if (!json_object_is_type(v, json_type_string))
 		return -1;
 	*out = strndup(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	if (*out && strlen(*out) != (size_t)json_object_get_string_len(v)) {
+		free(*out);
+		*out = NULL;
+		return -2;
+	}
 	return *out ? 0 : -1;
 }
 
@@ -129,8 +136,14 @@ ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tok
 		snprintf(why, whylen, "token_type is not a string");
 		goto out;
 	}
-	if (get_string(o, "scope", &r->scope) < 0)
-		r->scope = NULL; /* an odd scope is not worth refusing the token */
+	switch (get_string(o, "scope", &r->scope)) {
+	case -1:
+		r->scope = NULL; /* a scope of another type is not worth refusing the token */
+		break;
+	case -2:
+		snprintf(why, whylen, "scope has characters other than printable ASCII");
+		goto out;
+	}
 	if (json_object_object_get_ex(o, "expires_in", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
 		int64_t n;

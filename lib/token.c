@@ -171,12 +171,20 @@ static bool fresh_enough(const struct ccred_ctx *ctx, const struct ccredi_cache_
 	return e->expires - time(NULL) >= effective_min_ttl(ctx, e->obtained, e->expires);
 }
 
+/* Every token handed out, fetched or cached, passes here: what a caller
+ * writes into a header, a git or curl line or a shell word must be a
+ * visible-ASCII Bearer token with a printable scope (fetch.c refuses
+ * anything else from the server; a cache entry that is not so is a miss). */
 static ccred_error token_from(struct ccred_ctx *ctx, char **value, const char *type,
                               const char *scope, time_t expires, struct ccred_token **tokp)
 {
-	struct ccred_token *t = calloc(1, sizeof(*t));
+	struct ccred_token *t;
 
-	if (!t || !(t->type = strdup(type && strcasecmp(type, "bearer") != 0 ? type : "Bearer")) ||
+	if (!ccredi_visible_ascii(*value) || !ccredi_is_bearer(type) ||
+	    (scope && !ccredi_printable_ascii(scope)))
+		return ccredi_err(ctx, CCRED_E_PROTOCOL,
+		                  "a token that is not a Bearer token of visible ASCII");
+	if (!(t = calloc(1, sizeof(*t))) || !(t->type = strdup("Bearer")) ||
 	    !(t->scope = strdup(scope ? scope : ""))) {
 		ccred_token_free(t);
 		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
@@ -215,6 +223,9 @@ static bool try_cache(struct ccred_ctx *ctx, int dirfd, const char *stem, const 
 		ccredi_trace(ctx, 1, "cache: hit, %lld s left%s", (long long)(e.expires - now),
 		             fresh ? " (fetched by another ccred while we waited)" : "");
 		hit = true;
+	} else {
+		/* e.g. an entry of an older ccred holding another token_type */
+		ccredi_trace(ctx, 1, "cache: entry refused (not a Bearer token of visible ASCII)");
 	}
 	ccredi_cache_entry_clear(&e);
 	return hit;
@@ -243,7 +254,7 @@ static ccred_error fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char 
 	if (dirfd >= 0 && expires > started) {
 		struct ccredi_cache_entry e = {
 			.token = tr.access_token,
-			.token_type = tr.token_type ? tr.token_type : (char *)"Bearer",
+			.token_type = (char *)"Bearer", /* fetch.c refused any other type */
 			.scope = tr.scope,
 			.obtained = started,
 			.expires = expires,

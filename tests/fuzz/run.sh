@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 top=$(pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-names=${*:-git docker kubectl cargo tokresp config cache}
+names=${*:-git docker kubectl cargo tokresp config cache writers}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 command -v clang >/dev/null || {

@@ -170,6 +170,107 @@ static void test_entry(void)
 	ccredi_buf_clear(&key);
 }
 
+/* A field's value can never carry another field: the writer refuses what
+ * its line cannot hold, and the reader takes the fields exactly once, in
+ * order, with the characters the writer allows (issue 10: a token_type of
+ * "Bearer\nexpires 9999999999" extended a token's life). */
+static void test_entry_injection(void)
+{
+	struct ccredi_cache_entry e = {
+		.token = "tok-123",
+		.token_type = "Bearer\nexpires 9999999999",
+		.scope = "a b",
+		.obtained = 1700000000,
+		.expires = 1700000300,
+	},
+	                          got;
+	struct ccredi_buf key, b = {0};
+	char stem[33], why[256], *text;
+	const char *hex;
+
+	key_of(&base, &key, stem);
+	CHECK_INT(ccredi_cache_format(&b, key.p, &e, why, sizeof(why)), -1);
+	ccredi_buf_clear(&b);
+	e.token_type = "Bearer";
+	e.scope = "a\nexpires 9999999999";
+	CHECK_INT(ccredi_cache_format(&b, key.p, &e, why, sizeof(why)), -1);
+	ccredi_buf_clear(&b);
+	e.scope = "a b";
+	e.token = "tok\x1b[31m";
+	CHECK_INT(ccredi_cache_format(&b, key.p, &e, why, sizeof(why)), -1);
+	ccredi_buf_clear(&b);
+	e.token = "tok-123";
+	CHECK_INT(ccredi_cache_format(&b, key.p, &e, why, sizeof(why)), 0);
+	CHECK_INT(ccredi_cache_parse(b.p, b.len, key.p, &got, why, sizeof(why)), 0);
+	ccredi_cache_entry_clear(&got);
+
+	/* What an older ccred wrote for such a type: the extra line is refused. */
+	hex = strstr(b.p, "\nkey ") + 5;
+	CHECK(asprintf(&text,
+	               "ccred-cache 1\nkey %.*s\nobtained 1700000000\nexpires 1700000300\n"
+	               "type Bearer\nexpires 9999999999\nscope a b\ntoken tok-123\nend\n",
+	               (int)strcspn(hex, "\n"), hex) > 0);
+	CHECK_INT(ccredi_cache_parse(text, strlen(text), key.p, &got, why, sizeof(why)), 1);
+	CHECK(got.token == NULL);
+	free(text);
+	/* A field twice, out of order, or unknown: refused. */
+	CHECK(asprintf(&text,
+	               "ccred-cache 1\nkey %.*s\nobtained 1700000000\nexpires 1700000300\n"
+	               "type Bearer\nscope a b\ntoken tok-123\nexpires 9999999999\nend\n",
+	               (int)strcspn(hex, "\n"), hex) > 0);
+	CHECK_INT(ccredi_cache_parse(text, strlen(text), key.p, &got, why, sizeof(why)), 1);
+	free(text);
+	CHECK(asprintf(&text,
+	               "ccred-cache 1\nkey %.*s\nexpires 1700000300\nobtained 1700000000\n"
+	               "type Bearer\nscope a b\ntoken tok-123\nend\n",
+	               (int)strcspn(hex, "\n"), hex) > 0);
+	CHECK_INT(ccredi_cache_parse(text, strlen(text), key.p, &got, why, sizeof(why)), 1);
+	free(text);
+	/* An older ccred's entry of another type still parses (the library
+	 * then refuses to hand it out, and fetches anew: tests/e2e/hostile.bats). */
+	CHECK(asprintf(&text,
+	               "ccred-cache 1\nkey %.*s\nobtained 1700000000\nexpires 1700000300\n"
+	               "type mac\nscope a b\ntoken tok-123\nend\n",
+	               (int)strcspn(hex, "\n"), hex) > 0);
+	CHECK_INT(ccredi_cache_parse(text, strlen(text), key.p, &got, why, sizeof(why)), 0);
+	CHECK_STR(got.token_type, "mac");
+	ccredi_cache_entry_clear(&got);
+	free(text);
+	ccredi_buf_clear(&b);
+	ccredi_buf_clear(&key);
+}
+
+/* Server text for a person: escaped, one line, at most 512 bytes. */
+static void test_shown(void)
+{
+	char out[CCREDI_SHOWN_MAX + 1], big[2000];
+	struct ccredi_tokresp r = {.expires_in = -1};
+
+	CHECK_STR(ccredi_shown(out, sizeof(out), "bad\x1b[2J\r\nx\\y\x7f\xc3\xa9"),
+	          "bad\\x1b[2J\\x0d\\x0ax\\\\y\\x7f\\xc3\\xa9");
+	memset(big, '\n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ccredi_shown(out, sizeof(out), big);
+	CHECK(strlen(out) <= CCREDI_SHOWN_MAX);
+	CHECK(strcmp(out + strlen(out) - 3, "...") == 0);
+	CHECK(strchr(out, '\n') == NULL);
+
+	r.access_token = strdup("tok");
+	r.token_type = strdup("Bearer\nurl = http://evil/");
+	CHECK_INT(ccredi_tokresp_vet(&r, big, sizeof(big)), CCRED_E_PROTOCOL);
+	CHECK_STR(big, "token_type \"Bearer\\x0aurl = http://evil/\"; ccred hands out only "
+	               "Bearer tokens");
+	free(r.token_type);
+	r.token_type = strdup("bEARER");
+	r.scope = strdup("a\tb");
+	CHECK_INT(ccredi_tokresp_vet(&r, big, sizeof(big)), CCRED_E_PROTOCOL);
+	free(r.scope);
+	r.scope = strdup("a \"b\" \\c");
+	CHECK_INT(ccredi_tokresp_vet(&r, big, sizeof(big)), CCRED_OK);
+	CHECK(r.token_type == NULL);
+	ccredi_tokresp_clear(&r);
+}
+
 /* The lock: a second taker times out while it is held and gets it once the
  * holder's descriptor is closed (as when the holder dies). */
 static void test_lock(void)
@@ -205,6 +306,8 @@ int main(void)
 {
 	test_key();
 	test_entry();
+	test_entry_injection();
+	test_shown();
 	test_lock();
 	return check_done();
 }
