@@ -14,45 +14,6 @@
 
 #include "helper.h"
 
-/* Gets a token with the global options; prints the error itself. */
-static struct ccred_token *fetch(const struct opts *o, struct ccred_ctx **ctxp, int *status)
-{
-	struct ccred_token *tok = NULL;
-	ccred_error rc;
-
-	if (!(*ctxp = open_ctx(o, status)))
-		return NULL;
-	if ((rc = ccred_token_get(*ctxp, o->profile, &tok)) != CCRED_OK)
-		*status = report(*ctxp, rc);
-	return tok;
-}
-
-static int emit(const struct opts *o, int argc, char **argv,
-                int (*write)(struct out *, const struct tokview *))
-{
-	struct ccred_ctx *ctx = NULL;
-	struct ccred_token *tok;
-	struct tokview v;
-	struct out out = {0};
-	int status = 0;
-
-	if (argc > 1)
-		die_usage("%s takes no arguments", argv[0]);
-	if ((tok = fetch(o, &ctx, &status))) {
-		tokview_of(&v, ctx, tok);
-		if (write(&out, &v) == 0) {
-			status = out_flush(&out);
-		} else {
-			errorf("the token cannot be written unchanged; refusing it");
-			status = EXIT_PROTOCOL;
-		}
-	}
-	out_wipe(&out);
-	ccred_token_free(tok);
-	ccred_close(ctx);
-	return status;
-}
-
 int cmd_curl_config(const struct opts *o, int argc, char **argv)
 {
 	return emit(o, argc, argv, write_curl_config);
@@ -131,7 +92,7 @@ int cmd_exec(const struct opts *o, int argc, char **argv)
 	if (i >= argc)
 		die_usage("exec needs a command: ccred exec [--] CMD [ARGS]");
 
-	if (!(tok = fetch(o, &ctx, &status)))
+	if (!(tok = get_token(o, &ctx, &status)))
 		goto out;
 	snprintf(when, sizeof(when), "%lld", (long long)ccred_token_expires_at(tok));
 	if (drop_secret_vars(ctx) < 0 ||

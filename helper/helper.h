@@ -75,6 +75,13 @@ ssize_t read_retry(int fd, void *p, size_t n);
 int write_all(int fd, const void *p, size_t n);
 
 /* output.c */
+struct tokview;
+/* Gets a token with the global options; prints the error itself (output.c). */
+struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ctxp, int *status);
+/* Gets a token and prints it through write, refusing what write cannot
+ * carry unchanged (76); argv takes no arguments. */
+int emit(const struct opts *o, int argc, char **argv,
+         int (*write)(struct out *, const struct tokview *));
 int cmd_token(const struct opts *o, int argc, char **argv);
 int cmd_header(const struct opts *o, int argc, char **argv);
 int cmd_json(const struct opts *o, int argc, char **argv);

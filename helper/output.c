@@ -16,8 +16,7 @@ static int no_args(int argc, char **argv)
 	return 0;
 }
 
-/* Gets a token with the global options; prints the error itself. */
-static struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ctxp, int *status)
+struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ctxp, int *status)
 {
 	struct ccred_token *tok = NULL;
 	ccred_error rc;
@@ -30,8 +29,8 @@ static struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ct
 	return tok;
 }
 
-static int emit(const struct opts *o, int argc, char **argv,
-                int (*write)(struct out *, const struct tokview *))
+int emit(const struct opts *o, int argc, char **argv,
+         int (*write)(struct out *, const struct tokview *))
 {
 	struct ccred_ctx *ctx = NULL;
 	struct ccred_token *tok;
