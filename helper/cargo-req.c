@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A bounded, strict JSON reader for cargo's request line (RFC 8259: no
  * trailing commas, no comments, no leading zeros, escapes checked, control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cargo's credential-provider protocol, version 1 (cargo >= 1.74).  cargo
  * runs `ccred --cargo-plugin` (the config's further words arrive in each

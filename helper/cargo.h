@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cargo's credential-provider protocol: the request reader (cargo-req.c),
  * kept apart from the protocol (cargo.c) so a shared strict JSON reader can
  * take its place, and so the fuzz harness can run it alone. */

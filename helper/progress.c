@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The progress line of a slow token request.  The library never writes to
  * the terminal: it reports each attempt through ccred_set_progress(), and

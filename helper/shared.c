@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which profiles share one stored secret.  A keyring item belongs to the
  * client (token endpoint + client_id), not to the profile, so two profiles of

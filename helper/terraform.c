@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Terraform's and OpenTofu's credentials-helper protocol: the tool runs
  * `terraform-credentials-ccred [ARGS] get|store|forget HOST` (HOST as the

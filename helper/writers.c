@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Every text ccred writes with a token in it, as functions of the token's
  * fields alone, so tests/fuzz/fuzz-writers.c drives them exactly as the

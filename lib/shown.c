@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a server sends is data, never syntax.  The token, its type and its
  * scope end up in lines that git, curl, shells and HTTP servers parse, so

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ccred as cargo's credential provider (protocol v1): the real cargo fetching
 # a crate from a sparse registry with auth-required (tests/fixtures/
 # registry-server.mjs, which lets in only tokens the real oidc-provider

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # A new user's first hour (issue 11, parts 3 to 6), with the real
 # oidc-provider, real git and a real gnome-keyring: a broken profile fails
 # only what uses it; help and global options after the command word;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The adversarial battery (issue 10): a hostile token endpoint
 # (tests/fixtures/hostile-server.mjs) puts CR/LF, NUL, ANSI escapes,
 # quotes, backslashes, over-long strings and wrong JSON types into every

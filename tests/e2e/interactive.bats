@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ccred as a user at a terminal sees it: driven in tmux (send-keys, then
 # capture-pane for what the screen shows), against the real oidc-provider.
 # A wrong answer is asked again at its prompt, a typed secret never shows,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # ccred as Terraform's (and OpenTofu's) credentials helper: the real
 # terraform running `terraform init` against a module registry over https
 # (tests/fixtures/registry-server.mjs with a certificate for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: cargo's credential-provider request line, through the
  * strict reader the command uses (helper/cargo-req.c, linked as it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: a token endpoint's answer through everything ccred
  * writes with it.  The body is parsed and vetted as a fetch does; a token
