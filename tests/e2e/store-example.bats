@@ -83,7 +83,7 @@ teardown() {
 	assert_equal "${#output}" 43
 	run --separate-stderr "$CCRED" -p r13 doctor
 	assert_success
-	[[ $stderr == *"ok    store 1 'rot13file ~/r13.secret': holds the secret"* ]]
+	[[ $output == *"ok    store 1 'rot13file ~/r13.secret': holds the secret"* ]]
 	assert_equal "$(oidc_grants post-client)" 3
 }
 
