@@ -77,7 +77,7 @@ static void fail(struct report *r, ccred_error rc, const char *name, const char 
 }
 
 /* The report on stdout: text, or --json (field names in ccred(1)). */
-static int print_report(struct report *r, const char *profile, bool json)
+static int print_report(struct report *r, const char *profile, int exit_status, bool json)
 {
 	struct out out = {0};
 
@@ -88,8 +88,7 @@ static int print_report(struct report *r, const char *profile, bool json)
 		else
 			out_adds(&out, "null");
 		out_addf(&out, ",\"ok\":%s,\"exit_status\":%d,\"problems\":%d,\"steps\":[",
-		         r->failures ? "false" : "true", r->failures ? r->status : 0,
-		         r->failures);
+		         r->failures ? "false" : "true", exit_status, r->failures);
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct step *st = &r->steps[i];
@@ -335,8 +334,8 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 	const char *name = NULL, *v, *broken = NULL;
 	char todo[1200], *chosen = NULL;
 	ccred_error rc;
-	bool have_secret, json = false;
-	int status;
+	bool have_secret, got_token = false, json = false;
+	int status, exit_status;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -391,18 +390,21 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 	} else {
 		const char *detail = NULL;
 		rc = ccred_check(ctx, CCRED_CHECK_TOKEN, &detail);
-		if (rc == CCRED_OK)
+		if (rc == CCRED_OK) {
 			step(&r, "ok", "token", "%s", detail);
-		else
+			got_token = true;
+		} else
 			fail(&r, rc, "token", ccred_errmsg(ctx),
 			     token_todo(o, ctx, rc, name, todo, sizeof(todo)));
 	}
 	net_step(ctx, &r, CCRED_CHECK_CACHE, "cache", "see the message above");
 out:
-	status = print_report(&r, chosen, json);
+	/* SPEC: the exit status says whether a token was obtained; a failing
+	 * later step (the cache) or a second store that is down is in the
+	 * report, but the profile works. */
+	exit_status = got_token || !r.failures ? 0 : r.status;
+	status = print_report(&r, chosen, exit_status, json);
 	free(chosen);
 	ccred_close(ctx);
-	if (status)
-		return status;
-	return r.failures ? r.status : 0;
+	return status ? status : exit_status;
 }
