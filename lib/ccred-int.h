@@ -167,9 +167,6 @@ struct ccredi_profile {
 
 int ccredi_key_lookup(const char *name);
 const char *ccredi_key_name(int key);
-/* The candidate nearest to word within an edit distance of 2, or NULL:
- * for "did you mean" after a typo. */
-const char *ccredi_nearest(const char *word, const char *const *cand, size_t n);
 /* Parses one file's text into cfg.  Returns CCRED_OK or CCRED_E_CONFIG with a
  * "FILE:LINE: ..." message in err for what breaks every profile (syntax, an
  * unknown key in [defaults]); a bad value or a profile's unknown key is kept

@@ -64,7 +64,8 @@ static int edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-const char *ccredi_nearest(const char *word, const char *const *cand, size_t n)
+/* One "did you mean" for the library (keys, profiles) and the command. */
+CCRED_API const char *ccred_nearest(const char *word, const char *const *cand, size_t n)
 {
 	const char *best = NULL;
 	int best_d = 3;
@@ -82,7 +83,7 @@ const char *ccredi_nearest(const char *word, const char *const *cand, size_t n)
 /* "unknown key 'tokenurl' (did you mean 'token_url'?)" */
 static void unknown_key(char *buf, size_t len, const char *file, int line, const char *key)
 {
-	const char *near = ccredi_nearest(key, key_names, K_NKEYS);
+	const char *near = ccred_nearest(key, key_names, K_NKEYS);
 
 	if (near)
 		snprintf(buf, len, "%s:%d: unknown key '%s' (did you mean '%s'?)", file, line, key,

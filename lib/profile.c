@@ -23,7 +23,7 @@ static ccred_error select_named(struct ccred_ctx *ctx, const char *name, const c
 		size_t n = 0;
 		for (; n < ctx->cfg.nprofiles && n < 64; n++)
 			cand[n] = ctx->cfg.profiles[n].name;
-		if ((near = ccredi_nearest(name, cand, n)))
+		if ((near = ccred_nearest(name, cand, n)))
 			return ccredi_err(ctx, rc, "no profile '%s' in the configuration (did you "
 			                  "mean '%s'?)", name, near);
 		if (!ccredi_profile_name_ok(name))
@@ -215,13 +215,22 @@ static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
 	snprintf(buf + used, len - used, "'");
 }
 
-void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+CCRED_API const char *ccred_suggest_command(char *buf, size_t len, const char *config,
+                                            const char *profile)
 {
+	if (!buf || !len)
+		return buf;
 	snprintf(buf, len, "ccred");
-	if (ctx->config_arg)
-		add_arg(buf, len, "-c", ctx->config_arg);
+	if (config)
+		add_arg(buf, len, "-c", config);
 	if (profile)
 		add_arg(buf, len, "-p", profile);
+	return buf;
+}
+
+void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+{
+	ccred_suggest_command(buf, len, ctx->config_arg, profile);
 }
 
 CCRED_API const char *ccred_profile_current(const struct ccred_ctx *ctx)
