@@ -23,7 +23,7 @@ static ccred_error select_named(struct ccred_ctx *ctx, const char *name, const c
 		size_t n = 0;
 		for (; n < ctx->cfg.nprofiles && n < 64; n++)
 			cand[n] = ctx->cfg.profiles[n].name;
-		if ((near = ccredi_nearest(name, cand, n)))
+		if ((near = ccred_nearest(name, cand, n)))
 			return ccredi_err(ctx, rc, "no profile '%s' in the configuration (did you "
 			                  "mean '%s'?)", name, near);
 		if (!ccredi_profile_name_ok(name))
@@ -215,13 +215,22 @@ static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
 	snprintf(buf + used, len - used, "'");
 }
 
-void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+CCRED_API const char *ccred_suggest_command(char *buf, size_t len, const char *config,
+                                            const char *profile)
 {
+	if (!buf || !len)
+		return buf;
 	snprintf(buf, len, "ccred");
-	if (ctx->config_arg)
-		add_arg(buf, len, "-c", ctx->config_arg);
+	if (config)
+		add_arg(buf, len, "-c", config);
 	if (profile)
 		add_arg(buf, len, "-p", profile);
+	return buf;
+}
+
+void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+{
+	ccred_suggest_command(buf, len, ctx->config_arg, profile);
 }
 
 CCRED_API const char *ccred_profile_current(const struct ccred_ctx *ctx)
@@ -244,27 +253,24 @@ CCRED_API const char *ccred_profile_name(const struct ccred_ctx *ctx, size_t i)
 	return i < ctx->cfg.nprofiles ? ctx->cfg.profiles[i].name : NULL;
 }
 
+/* A STR key's value is the profile's field (defaults applied); a LONG or
+ * BOOL key's is the value as written, inherited from [defaults]. */
+#define GET_STR(field) return p->field;
+#define GET_LONG(field) break;
+#define GET_BOOL(field) break;
+#define KEY_GET(id, name, type, check, dflt) case K_##id: GET_##type(name)
+
 static const char *profile_value(const struct ccred_ctx *ctx, const struct ccredi_profile *p, int k)
 {
 	const char *v;
 
 	switch (k) {
-	case K_TOKEN_URL: return p->token_url;
-	case K_ISSUER: return p->issuer;
-	case K_CLIENT_ID: return p->client_id;
-	case K_SCOPE: return p->scope;
-	case K_AUDIENCE: return p->audience;
-	case K_RESOURCE: return p->resource;
-	case K_AUTH_METHOD: return p->auth_method;
-	case K_CA_FILE: return p->ca_file;
-	case K_CA_PATH: return p->ca_path;
-	case K_PROXY: return p->proxy;
-	case K_USERNAME: return p->username;
+	CCREDI_KEYS(KEY_GET)
 	default:
-		/* min_ttl, timeout, cache: as written, inherited from [defaults] */
-		v = p->sec->val[k] ? p->sec->val[k] : ctx->cfg.defaults.val[k];
-		return v && *v ? v : NULL;
+		break;
 	}
+	v = p->sec->val[k] ? p->sec->val[k] : ctx->cfg.defaults.val[k];
+	return v && *v ? v : NULL;
 }
 
 /* Resolves `profile` (NULL: the selected one) into *p; false when unknown. */

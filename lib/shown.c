@@ -33,6 +33,18 @@ bool ccredi_printable_ascii(const char *s)
 	return true;
 }
 
+CCRED_API int ccred_ascii_is(const char *s, unsigned int cls)
+{
+	switch (cls) {
+	case CCRED_ASCII_VISIBLE:
+		return ccredi_visible_ascii(s);
+	case CCRED_ASCII_PRINTABLE:
+		return ccredi_printable_ascii(s);
+	default:
+		return 0;
+	}
+}
+
 bool ccredi_is_bearer(const char *type)
 {
 	return !type || strcasecmp(type, "bearer") == 0;
