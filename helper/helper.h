@@ -104,6 +104,10 @@ int cmd_docker(const struct opts *o, int argc, char **argv);
 int docker_run(const struct opts *o, int argc, char **argv);
 /* kubectl.c */
 int cmd_kubectl(const struct opts *o, int argc, char **argv);
+/* The apiVersion KUBERNETES_EXEC_INFO's text info asks for, when it is one
+ * ccred answers (*version then points to a constant); -1 otherwise, with a
+ * one-line reason in why. */
+int kube_exec_info_version(const char *info, const char **version, char *why, size_t whylen);
 /* cargo.c: the credential-provider protocol (`ccred --cargo-plugin`). */
 int cmd_cargo(const struct opts *o, int argc, char **argv);
 int cargo_run(const struct opts *o);
