@@ -1,465 +1,87 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * A bounded, strict JSON reader for cargo's request line (RFC 8259: no
- * trailing commas, no comments, no leading zeros, escapes checked, control
- * characters and \u0000 refused, nesting at most CARGO_DEPTH_MAX).  It keeps
- * json-c off the hit path: only the fields ccred uses are copied out, and
- * everything else is checked and skipped in place.
- */
+/* cargo's request line: the members ccred uses, read by the command's JSON
+ * reader (jsonin.c).  A login's "token" is checked and skipped, never
+ * copied. */
 #include "config.h"
 
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <ccred/ccred.h>
-
 #include "cargo.h"
+#include "jsonin.h"
 
-#define CARGO_DEPTH_MAX 32
-
-struct jp {
-	const char *p, *end;
-	const char *why; /* first error */
-};
-
-static int fail(struct jp *j, const char *why)
-{
-	if (!j->why)
-		j->why = why;
-	return -1;
-}
-
-static void ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static int hex4(struct jp *j, unsigned *v)
-{
-	*v = 0;
-	if (j->end - j->p < 4)
-		return fail(j, "a short \\u escape");
-	for (int i = 0; i < 4; i++) {
-		char c = *j->p++;
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
-		else
-			return fail(j, "a bad \\u escape");
-	}
-	return 0;
-}
-
-static size_t utf8_put(unsigned cp, char *o)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* overlong, surrogate or beyond U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/*
- * A string at j->p (the opening quote).  With out, the decoded value is
- * returned in a new NUL-terminated buffer (never longer than the input).
- */
-static int string(struct jp *j, char **out)
-{
-	const char *start;
-	char *buf = NULL, *o = NULL;
-
-	if (j->p >= j->end || *j->p != '"')
-		return fail(j, "a string expected");
-	start = ++j->p;
-	if (out) {
-		/* decoding never grows: \uXXXX (6 bytes) gives at most 3, a pair at most 4 */
-		if (!(o = buf = malloc((size_t)(j->end - start) + 1)))
-			return fail(j, "out of memory");
-	}
-	while (j->p < j->end && *j->p != '"') {
-		unsigned char c = (unsigned char)*j->p;
-		if (c < 0x20)
-			goto bad_ctl;
-		if (c == '\\') {
-			char e;
-			unsigned cp, lo;
-			if (++j->p >= j->end)
-				goto bad;
-			e = *j->p++;
-			switch (e) {
-			case '"': cp = '"'; break;
-			case '\\': cp = '\\'; break;
-			case '/': cp = '/'; break;
-			case 'b': cp = '\b'; break;
-			case 'f': cp = '\f'; break;
-			case 'n': cp = '\n'; break;
-			case 'r': cp = '\r'; break;
-			case 't': cp = '\t'; break;
-			case 'u':
-				if (hex4(j, &cp) < 0)
-					goto out;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					goto bad_u;
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
-						goto bad_u;
-					j->p += 2;
-					if (hex4(j, &lo) < 0)
-						goto out;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						goto bad_u;
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				}
-				if (cp == 0)
-					goto bad_nul;
-				break;
-			default: goto bad;
-			}
-			if (o)
-				o += utf8_put(cp, o);
-			continue;
-		}
-		size_t n = utf8_len((const unsigned char *)j->p, (size_t)(j->end - j->p));
-		if (!n)
-			goto bad_utf8;
-		if (o) {
-			memcpy(o, j->p, n);
-			o += n;
-		}
-		j->p += n;
-	}
-	if (j->p >= j->end) {
-		fail(j, "an unterminated string");
-		goto out;
-	}
-	j->p++;
-	if (out) {
-		*o = '\0';
-		*out = buf;
-	}
-	return 0;
-bad_ctl:
-	fail(j, "a control character in a string");
-	goto out;
-bad_nul:
-	fail(j, "\\u0000 in a string");
-	goto out;
-bad_u:
-	fail(j, "a lone surrogate in a \\u escape");
-	goto out;
-bad_utf8:
-	fail(j, "a string that is not UTF-8");
-	goto out;
-bad:
-	fail(j, "a bad escape in a string");
-out:
-	if (buf) {
-		ccred_wipe(buf, (size_t)(o - buf));
-		free(buf);
-	}
-	return -1;
-}
-
-/* A JSON number; with v, it must be a small non-negative integer. */
-static int number(struct jp *j, long *v)
-{
-	const char *s = j->p;
-	bool integer = true;
-
-	if (j->p < j->end && *j->p == '-')
-		j->p++;
-	if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-		return fail(j, "a bad value");
-	if (*j->p == '0')
-		j->p++;
-	else
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	if (j->p < j->end && *j->p == '.') {
-		integer = false;
-		if (++j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return fail(j, "a bad number");
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-		integer = false;
-		j->p++;
-		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-			j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return fail(j, "a bad number");
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	if (v) {
-		long n = 0;
-		if (!integer || *s == '-' || j->p - s > 9)
-			return fail(j, "a bad protocol version");
-		for (const char *q = s; q < j->p; q++)
-			n = n * 10 + (*q - '0');
-		*v = n;
-	}
-	return 0;
-}
-
-static int literal(struct jp *j, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
-		return fail(j, "a bad value");
-	j->p += n;
-	return 0;
-}
-
-static int value(struct jp *j, int depth);
-
-/* Calls each(key) for each member of the object at j->p; each parses the
- * value.  Without each, values are skipped. */
-static int object(struct jp *j, int depth,
-                  int (*each)(struct jp *j, const char *key, int depth, void *arg), void *arg)
-{
-	if (depth > CARGO_DEPTH_MAX)
-		return fail(j, "nesting too deep");
-	j->p++; /* { */
-	ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		char *key = NULL;
-		int rc;
-
-		ws(j);
-		if (string(j, &key) < 0)
-			return -1;
-		ws(j);
-		if (j->p >= j->end || *j->p != ':') {
-			free(key);
-			return fail(j, "':' expected");
-		}
-		j->p++;
-		ws(j);
-		rc = each ? each(j, key, depth + 1, arg) : value(j, depth + 1);
-		free(key);
-		if (rc < 0)
-			return -1;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
-			return 0;
-		}
-		return fail(j, "',' or '}' expected");
-	}
-}
-
-/* Calls each() for each element of the array at j->p. */
-static int array(struct jp *j, int depth, int (*each)(struct jp *j, int depth, void *arg),
-                 void *arg)
-{
-	if (depth > CARGO_DEPTH_MAX)
-		return fail(j, "nesting too deep");
-	j->p++; /* [ */
-	ws(j);
-	if (j->p < j->end && *j->p == ']') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		ws(j);
-		if ((each ? each(j, depth + 1, arg) : value(j, depth + 1)) < 0)
-			return -1;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			return 0;
-		}
-		return fail(j, "',' or ']' expected");
-	}
-}
-
-/* Checks and skips any value. */
-static int value(struct jp *j, int depth)
-{
-	if (j->p >= j->end)
-		return fail(j, "a value expected");
-	switch (*j->p) {
-	case '{': return object(j, depth, NULL, NULL);
-	case '[': return array(j, depth, NULL, NULL);
-	case '"': return string(j, NULL);
-	case 't': return literal(j, "true");
-	case 'f': return literal(j, "false");
-	case 'n': return literal(j, "null");
-	default: return number(j, NULL);
-	}
-}
-
-/* A string member, copied into *dst; a repeated member is an error. */
-static int str_member(struct jp *j, char **dst)
-{
-	if (*dst)
-		return fail(j, "a repeated member");
-	if (j->p < j->end && *j->p == 'n')
-		return literal(j, "null"); /* as absent */
-	return string(j, dst);
-}
-
-static int registry_member(struct jp *j, const char *key, int depth, void *arg)
+static int registry_member(struct jsonin *j, const char *key, void *arg)
 {
 	struct cargo_req *r = arg;
 
 	if (strcmp(key, "index-url") == 0)
-		return str_member(j, &r->index_url);
+		return jsonin_str_member(j, &r->index_url);
 	if (strcmp(key, "name") == 0)
-		return str_member(j, &r->name);
-	return value(j, depth);
+		return jsonin_str_member(j, &r->name);
+	return jsonin_skip(j);
 }
 
-static int arg_elem(struct jp *j, int depth, void *arg)
+static int arg_elem(struct jsonin *j, void *arg)
 {
 	struct cargo_req *r = arg;
 
-	(void)depth;
 	if (r->nargs >= CARGO_ARGS_MAX)
-		return fail(j, "too many args");
-	if (string(j, &r->args[r->nargs]) < 0)
+		return jsonin_fail(j, "too many args");
+	if (jsonin_string(j, &r->args[r->nargs]) < 0)
 		return -1;
 	r->nargs++;
 	return 0;
 }
 
-static int top_member(struct jp *j, const char *key, int depth, void *arg)
+static int top_member(struct jsonin *j, const char *key, void *arg)
 {
 	struct cargo_req *r = arg;
 
 	if (strcmp(key, "v") == 0) {
 		if (r->v >= 0)
-			return fail(j, "a repeated member");
-		return number(j, &r->v);
+			return jsonin_fail(j, "a repeated member");
+		return jsonin_uint(j, &r->v, "a bad protocol version");
 	}
 	if (strcmp(key, "registry") == 0) {
 		if (j->p >= j->end || *j->p != '{')
-			return fail(j, "registry is not an object");
+			return jsonin_fail(j, "registry is not an object");
 		if (r->index_url || r->name)
-			return fail(j, "a repeated member");
-		return object(j, depth, registry_member, r);
+			return jsonin_fail(j, "a repeated member");
+		return jsonin_object(j, registry_member, r);
 	}
 	if (strcmp(key, "kind") == 0)
-		return str_member(j, &r->kind);
+		return jsonin_str_member(j, &r->kind);
 	if (strcmp(key, "operation") == 0)
-		return str_member(j, &r->operation);
+		return jsonin_str_member(j, &r->operation);
 	if (strcmp(key, "args") == 0) {
 		if (j->p >= j->end || *j->p != '[')
-			return fail(j, "args is not an array");
+			return jsonin_fail(j, "args is not an array");
 		if (r->nargs)
-			return fail(j, "a repeated member");
-		return array(j, depth, arg_elem, r);
+			return jsonin_fail(j, "a repeated member");
+		return jsonin_array(j, arg_elem, r);
 	}
 	/* "token" (login), "headers", "cargo_version", ...: checked, not kept */
-	return value(j, depth);
+	return jsonin_skip(j);
 }
 
 int cargo_req_parse(const char *s, size_t len, struct cargo_req *r, char *err, size_t errlen)
 {
-	struct jp j = {s, s + len, NULL};
-
 	memset(r, 0, sizeof(*r));
 	r->v = -1;
-	ws(&j);
-	if (j.p >= j.end || *j.p != '{')
-		fail(&j, "not a JSON object");
-	else if (object(&j, 1, top_member, r) == 0) {
-		ws(&j);
-		if (j.p != j.end)
-			fail(&j, "text after the object");
-	}
-	if (j.why) {
-		snprintf(err, errlen, "%s", j.why);
+	if (jsonin_parse(s, len, top_member, r, err, errlen) < 0) {
 		cargo_req_free(r);
 		return -1;
 	}
 	return 0;
 }
 
-static void sfree(char *s)
-{
-	if (s) {
-		ccred_wipe(s, strlen(s));
-		free(s);
-	}
-}
-
 void cargo_req_free(struct cargo_req *r)
 {
-	sfree(r->index_url);
-	sfree(r->name);
-	sfree(r->kind);
-	sfree(r->operation);
+	jsonin_free(r->index_url);
+	jsonin_free(r->name);
+	jsonin_free(r->kind);
+	jsonin_free(r->operation);
 	for (size_t i = 0; i < r->nargs; i++)
-		sfree(r->args[i]);
+		jsonin_free(r->args[i]);
 	memset(r, 0, sizeof(*r));
 	r->v = -1;
 }

@@ -84,65 +84,54 @@ static const char *cargo_args(const struct cargo_req *r, struct opts *o, char *w
 	return NULL;
 }
 
+/* cargo tries the next provider, or says no credentials */
+static int cargo_pass(bool erase)
+{
+	(void)erase;
+	return cargo_err("url-not-supported", NULL);
+}
+
+static int cargo_answer(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *tok,
+                        const char *url, const void *req)
+{
+	const char *v = ccred_token_value(tok);
+	size_t n = strlen(v) + 8;
+	char *t = malloc(n);
+	time_t exp;
+
+	(void)ctx;
+	(void)url;
+	(void)req;
+	if (!t) {
+		errorf("out of memory");
+		exit(EXIT_OSERR);
+	}
+	out_adds(out, "{\"Ok\":{\"kind\":\"get\",\"token\":");
+	/* cargo sends the token as the whole Authorization value */
+	snprintf(t, n, "Bearer %s", v);
+	out_json_string(out, t);
+	ccred_wipe(t, n);
+	free(t);
+	exp = ccred_token_expires_at(tok);
+	if (exp > 0)
+		out_addf(out, ",\"cache\":\"expires\",\"expiration\":%lld", (long long)exp);
+	else
+		out_adds(out, ",\"cache\":\"session\"");
+	out_adds(out, ",\"operation_independent\":true}}\n");
+	return 0;
+}
+
+static const struct url_caller cargo_caller = {
+        .progress = false, .pass = cargo_pass, .fail = cargo_other, .answer = cargo_answer};
+
 static int cargo_get(const struct opts *o, const struct cargo_req *r)
 {
-	struct ccred_ctx *ctx = NULL;
-	struct ccred_token *tok = NULL;
-	struct out out = {0};
 	const char *url = r->index_url;
-	ccred_error rc;
-	time_t exp;
-	int status;
 
 	/* sparse+https://host/index/ is served from https://host/index/ */
 	if (strncmp(url, "sparse+", 7) == 0)
 		url += 7;
-	if ((rc = ccred_open(&ctx, o->config, 0)) != CCRED_OK) {
-		status = cargo_other(ctx, rc);
-		goto out;
-	}
-	ccred_set_verbose(ctx, o->verbose);
-	if (o->min_ttl >= 0)
-		ccred_set_min_ttl(ctx, o->min_ttl);
-	rc = ccred_profile_select_url(ctx, o->profile, url, NULL);
-	if (rc == CCRED_E_NOPROFILE) {
-		/* cargo tries the next provider, or says no credentials */
-		status = cargo_err("url-not-supported", NULL);
-		goto out;
-	}
-	if (rc == CCRED_OK)
-		rc = ccred_token_get(ctx, NULL, &tok);
-	if (rc != CCRED_OK) {
-		status = cargo_other(ctx, rc);
-		goto out;
-	}
-	out_adds(&out, "{\"Ok\":{\"kind\":\"get\",\"token\":");
-	/* cargo sends the token as the whole Authorization value */
-	{
-		const char *v = ccred_token_value(tok);
-		size_t n = strlen(v) + 8;
-		char *t = malloc(n);
-		if (!t) {
-			errorf("out of memory");
-			exit(EXIT_OSERR);
-		}
-		snprintf(t, n, "Bearer %s", v);
-		out_json_string(&out, t);
-		ccred_wipe(t, n);
-		free(t);
-	}
-	exp = ccred_token_expires_at(tok);
-	if (exp > 0)
-		out_addf(&out, ",\"cache\":\"expires\",\"expiration\":%lld", (long long)exp);
-	else
-		out_adds(&out, ",\"cache\":\"session\"");
-	out_adds(&out, ",\"operation_independent\":true}}");
-	status = cargo_send(&out);
-out:
-	out_wipe(&out);
-	ccred_token_free(tok);
-	ccred_close(ctx);
-	return status;
+	return url_call(&cargo_caller, o, url, false, r);
 }
 
 /* One request line; returns the exit status so far (0 to go on). */

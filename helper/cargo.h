@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* cargo's credential-provider protocol: the request reader (cargo-req.c),
- * kept apart from the protocol (cargo.c) so a shared strict JSON reader can
- * take its place, and so the fuzz harness can run it alone. */
+/* cargo's credential-provider protocol: the request reader (cargo-req.c,
+ * on the command's JSON reader jsonin.c), kept apart from the protocol
+ * (cargo.c) so the fuzz harness can run it alone. */
 #ifndef CCRED_CARGO_H
 #define CCRED_CARGO_H
 

@@ -326,19 +326,18 @@ static void settings_of(const struct conf *c, const char **set, size_t cap)
 	set[n] = NULL;
 }
 
-/* Whether any store of the profile's stack might take a secret: the
- * built-in env, command and systemd stores never do. */
+/* Whether any store of the profile's stack might take a secret: one that
+ * can, as the library says (no store name known here), or one it cannot
+ * tell about (a module not installed, a line it refuses): asking for the
+ * secret then lets `secret set`'s own error say what is wrong. */
 static bool stack_writable(struct ccred_ctx *ctx)
 {
-	const char *line;
+	unsigned int f;
 
-	for (size_t i = 0; (line = ccred_profile_list(ctx, NULL, "secret_store", i)); i++) {
-		size_t n = strcspn(line, " \t");
-		if (!((n == 3 && strncmp(line, "env", 3) == 0) ||
-		      (n == 7 && strncmp(line, "command", 7) == 0) ||
-		      (n == 7 && strncmp(line, "systemd", 7) == 0)))
+	for (size_t i = 0; ccred_profile_list(ctx, NULL, "secret_store", i); i++)
+		if (ccred_secret_probe_flags(ctx, i, &f) != CCRED_OK ||
+		    (f & (CCRED_PROBE_F_WRITABLE | CCRED_PROBE_F_NOT_INSTALLED)))
 			return true;
-	}
 	return false;
 }
 

@@ -116,15 +116,32 @@ static void free_input(char *text)
 	}
 }
 
-/* get and erase: the profile answering for the URL on stdin. */
+/* docker goes on without credentials for this registry */
+static int docker_pass(bool erase)
+{
+	(void)erase;
+	return docker_fail(1, DOCKER_NOT_FOUND);
+}
+
+static int docker_answer(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *tok,
+                         const char *url, const void *req)
+{
+	struct tokview v;
+
+	(void)req;
+	tokview_of(&v, ctx, tok);
+	if (write_docker(out, &v, url, ccred_profile_get(ctx, NULL, "username")) < 0)
+		return docker_fail(EXIT_PROTOCOL, "the token cannot be written unchanged");
+	return 0;
+}
+
+static const struct url_caller docker_caller = {
+        .progress = false, .pass = docker_pass, .fail = docker_report, .answer = docker_answer};
+
+/* get and erase (docker logout): the profile answering for the URL on stdin. */
 static int docker_get_erase(const struct opts *o, bool erase)
 {
-	struct ccred_ctx *ctx = NULL;
-	struct ccred_token *tok = NULL;
-	struct out out = {0};
-	struct tokview v;
 	char *url = NULL;
-	ccred_error rc;
 	int status;
 
 	if ((status = read_input(&url)) != 0)
@@ -134,37 +151,8 @@ static int docker_get_erase(const struct opts *o, bool erase)
 		status = docker_fail(EXIT_DATAERR, "no credentials server URL");
 		goto out;
 	}
-	if (!(ctx = docker_open(o, &status)))
-		goto out;
-	rc = ccred_profile_select_url(ctx, o->profile, url, NULL);
-	if (rc == CCRED_E_NOPROFILE) {
-		/* docker goes on without credentials for this registry */
-		status = docker_fail(1, DOCKER_NOT_FOUND);
-		goto out;
-	}
-	if (rc != CCRED_OK) {
-		status = docker_report(ctx, rc);
-		goto out;
-	}
-	if (erase) {
-		/* docker logout: drop the token, never the secret */
-		if ((rc = ccred_cache_drop(ctx, 0)) != CCRED_OK)
-			status = docker_report(ctx, rc);
-		goto out;
-	}
-	if ((rc = ccred_token_get(ctx, NULL, &tok)) != CCRED_OK) {
-		status = docker_report(ctx, rc);
-		goto out;
-	}
-	tokview_of(&v, ctx, tok);
-	if (write_docker(&out, &v, url, ccred_profile_get(ctx, NULL, "username")) == 0)
-		status = out_flush(&out);
-	else
-		status = docker_fail(EXIT_PROTOCOL, "the token cannot be written unchanged");
+	status = url_call(&docker_caller, o, url, erase, NULL);
 out:
-	out_wipe(&out);
-	ccred_token_free(tok);
-	ccred_close(ctx);
 	free_input(url);
 	return status;
 }

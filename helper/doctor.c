@@ -137,15 +137,16 @@ static const char *probe_word(ccred_probe p)
 	}
 }
 
-static const char *probe_todo(const struct opts *o, ccred_probe p, const char *line,
-                              const char *detail, const char *profile, char *buf, size_t len)
+static const char *probe_todo(const struct opts *o, ccred_probe p, unsigned int flags,
+                              const char *line, const char *detail, const char *profile, char *buf,
+                              size_t len)
 {
 	switch (p) {
 	case CCRED_PROBE_EMPTY:
 		snprintf(buf, len, "store the secret: %s secret set", suggest(o, profile));
 		return buf;
 	case CCRED_PROBE_UNAVAILABLE:
-		if (detail && strstr(detail, "store module not installed"))
+		if (flags & CCRED_PROBE_F_NOT_INSTALLED)
 			return "install the store's module (for libsecret: the ccred-libsecret "
 			       "package), or list another secret_store";
 		if (strncmp(line, "libsecret", 9) == 0)
@@ -177,6 +178,7 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 {
 	const char *profile = ccred_profile_current(ctx), *line, *detail;
 	ccred_probe st[64];
+	unsigned int flags[64] = {0};
 	char *details[64] = {0}, todo[1600];
 	size_t n = 0, answer = (size_t)-1;
 	bool ok = false, locked = false, empty = false, libsecret_down = false;
@@ -189,6 +191,9 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 			goto out;
 		}
 		details[n] = strdup(detail);
+		/* what the store is, not what it said (a broken module: no bits) */
+		if (ccred_secret_probe_flags(ctx, n, &flags[n]) != CCRED_OK)
+			flags[n] = 0;
 		/* The stack stops at the first store that holds the secret or
 		 * refuses an unsafe file. */
 		if (answer == (size_t)-1 &&
@@ -196,8 +201,9 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 			answer = n;
 		locked |= st[n] == CCRED_PROBE_LOCKED;
 		empty |= st[n] == CCRED_PROBE_EMPTY;
-		libsecret_down |= st[n] == CCRED_PROBE_UNAVAILABLE && strncmp(line, "libsecret", 9) == 0 &&
-		                  !(detail && strstr(detail, "not installed"));
+		libsecret_down |= st[n] == CCRED_PROBE_UNAVAILABLE &&
+		                  strncmp(line, "libsecret", 9) == 0 &&
+		                  !(flags[n] & CCRED_PROBE_F_NOT_INSTALLED);
 	}
 	for (size_t i = 0; i < n; i++) {
 		char name[300];
@@ -207,13 +213,15 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 			step(r, "ok", name, "holds the secret; token requests read it from here");
 		else if (i == answer)
 			fail(r, CCRED_E_CONFIG, name, details[i] ? details[i] : "insecure",
-			     probe_todo(o, st[i], line, details[i], profile, todo, sizeof(todo)));
+			     probe_todo(o, st[i], flags[i], line, details[i], profile, todo,
+			                sizeof(todo)));
 		else if (answer != (size_t)-1)
 			step(r, "--", name, "%s, %s (%s)", i < answer ? "passed over" : "not reached",
 			     probe_word(st[i]), details[i] ? details[i] : "");
 		else
 			fail(r, CCRED_E_NOSECRET, name, details[i] ? details[i] : probe_word(st[i]),
-			     probe_todo(o, st[i], line, details[i], profile, todo, sizeof(todo)));
+			     probe_todo(o, st[i], flags[i], line, details[i], profile, todo,
+			                sizeof(todo)));
 	}
 	if (answer == (size_t)-1) {
 		char msg[300];

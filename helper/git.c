@@ -94,53 +94,46 @@ static char *git_url(const struct git_req *r)
 	return u;
 }
 
+/* Not ours: no answer, and git goes on to its next helper. */
+static int git_pass(bool erase)
+{
+	(void)erase;
+	return 0;
+}
+
+static int git_answer(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *tok,
+                      const char *url, const void *req)
+{
+	const struct git_req *r = req;
+	struct tokview v;
+
+	(void)url;
+	tokview_of(&v, ctx, tok);
+	if (write_git(out, &v, r->authtype, ccred_profile_get(ctx, NULL, "username")) < 0) {
+		errorf("the token cannot be written as git's answer; refusing it");
+		return EXIT_PROTOCOL;
+	}
+	return 0;
+}
+
+static const struct url_caller git_caller = {
+        .progress = true, .pass = git_pass, .fail = report, .answer = git_answer};
+
 int cmd_git(const struct opts *o, int argc, char **argv)
 {
 	const char *op = argv[0];
 	struct git_req req = {0};
-	struct ccred_ctx *ctx = NULL;
-	struct ccred_token *tok = NULL;
-	struct out out = {0};
-	struct tokview v;
 	char *url = NULL;
-	ccred_error rc;
 	int status;
 
 	if ((status = git_read(stdin, &req)) != 0)
 		goto out;
 	if (strcmp(op, "store") == 0)
 		goto out; /* tokens come from the endpoint; there is nothing to store */
-	if (!(ctx = open_ctx(o, &status)))
-		goto out;
 	url = git_url(&req);
-	rc = ccred_profile_select_url(ctx, o->profile, url, NULL);
-	if (rc == CCRED_E_NOPROFILE)
-		goto out; /* not ours: git goes on to its next helper */
-	if (rc != CCRED_OK) {
-		status = report(ctx, rc);
-		goto out;
-	}
-	if (strcmp(op, "erase") == 0) {
-		/* git erases after a 401: drop the token, never the secret */
-		if ((rc = ccred_cache_drop(ctx, 0)) != CCRED_OK)
-			status = report(ctx, rc);
-		goto out;
-	}
-	if ((rc = ccred_token_get(ctx, NULL, &tok)) != CCRED_OK) {
-		status = report(ctx, rc);
-		goto out;
-	}
-	tokview_of(&v, ctx, tok);
-	if (write_git(&out, &v, req.authtype, ccred_profile_get(ctx, NULL, "username")) == 0) {
-		status = out_flush(&out);
-	} else {
-		errorf("the token cannot be written as git's answer; refusing it");
-		status = EXIT_PROTOCOL;
-	}
+	/* git erases after a 401 */
+	status = url_call(&git_caller, o, url, strcmp(op, "erase") == 0, &req);
 out:
-	out_wipe(&out);
-	ccred_token_free(tok);
-	ccred_close(ctx);
 	git_req_clear(&req);
 	free(url);
 	return status;

@@ -12,12 +12,12 @@
 #include <ccred/ccred.h>
 
 /* sysexits used directly by the command */
-#define EX_OK_ 0
-#define EXIT_USAGE 64
-#define EXIT_DATAERR 65
+#define EX_OK_        0
+#define EXIT_USAGE    64
+#define EXIT_DATAERR  65
 #define EXIT_SOFTWARE 70
-#define EXIT_OSERR 71
-#define EXIT_IOERR 74
+#define EXIT_OSERR    71
+#define EXIT_IOERR    74
 
 struct opts {
 	const char *profile;
@@ -87,6 +87,25 @@ int cmd_header(const struct opts *o, int argc, char **argv);
 int cmd_json(const struct opts *o, int argc, char **argv);
 int cmd_logout(const struct opts *o, int argc, char **argv);
 int cmd_profiles(const struct opts *o, int argc, char **argv);
+/* urlcall.c: the callers that name a URL (git, docker, cargo, terraform),
+ * each a row in its own file, run by one driver. */
+struct url_caller {
+	bool progress; /* the progress line on a terminal (not docker's, cargo's) */
+	/* No profile answers for the URL: the caller's "not mine" (get or erase);
+	 * writes what it says itself and returns the exit status. */
+	int (*pass)(bool erase);
+	/* libccred's error rc (ctx may be NULL): told the caller's way; returns
+	 * the exit status. */
+	int (*fail)(struct ccred_ctx *ctx, ccred_error rc);
+	/* The answer for url with tok, into out (flushed when it returns 0);
+	 * else the exit status, having said why.  req: the caller's request. */
+	int (*answer)(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *tok,
+	              const char *url, const void *req);
+};
+/* Opens the context, selects the profile for url by the stricter rule, and
+ * answers (or, with erase, drops the cached token) through c. */
+int url_call(const struct url_caller *c, const struct opts *o, const char *url, bool erase,
+             const void *req);
 /* git.c */
 int cmd_git(const struct opts *o, int argc, char **argv);
 /* secret.c */
@@ -104,6 +123,10 @@ int cmd_docker(const struct opts *o, int argc, char **argv);
 int docker_run(const struct opts *o, int argc, char **argv);
 /* kubectl.c */
 int cmd_kubectl(const struct opts *o, int argc, char **argv);
+/* The apiVersion KUBERNETES_EXEC_INFO's text info asks for, when it is one
+ * ccred answers (*version then points to a constant); -1 otherwise, with a
+ * one-line reason in why. */
+int kube_exec_info_version(const char *info, const char **version, char *why, size_t whylen);
 /* cargo.c: the credential-provider protocol (`ccred --cargo-plugin`). */
 int cmd_cargo(const struct opts *o, int argc, char **argv);
 int cargo_run(const struct opts *o);

@@ -162,117 +162,149 @@ void print_notes(FILE *f, const char *prefix, const char *notes)
 	}
 }
 
-int cmd_secret(const struct opts *o, int argc, char **argv)
+/* secret set: the secret from the terminal or stdin into the first store
+ * that takes it. */
+static int secret_set(struct ccred_ctx *ctx, bool json)
 {
-	struct ccred_ctx *ctx;
-	const char *where = NULL, *sub = argc > 1 ? argv[1] : NULL;
+	const char *where = NULL;
+	char names[512], *buf;
+	bool shared;
 	ccred_error rc;
-	char *buf = NULL;
+	ssize_t n;
 	int status = 0;
 
-	bool json = argc == 3 && sub && strcmp(sub, "status") == 0 && strcmp(argv[2], "--json") == 0;
+	(void)json;
+	if (!(buf = malloc(SECRET_MAX + 2))) {
+		errorf("out of memory");
+		return EXIT_OSERR;
+	}
+	n = read_secret(ccred_profile_current(ctx), buf, SECRET_MAX + 2);
+	if (n == -2 || n > SECRET_MAX + 1) {
+		errorf("the secret is longer than 64 KiB");
+		status = EXIT_DATAERR;
+		goto out;
+	}
+	if (n < 0) {
+		errorf("cannot read the secret: %s", strerror(errno));
+		status = EXIT_IOERR;
+		goto out;
+	}
+	/* Items belong to the client: say when another profile's changes. */
+	shared = secret_shared_with(ctx, names, sizeof(names)) &&
+	         ccred_secret_status(ctx, NULL) == CCRED_OK;
+	rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
+	if (rc == CCRED_E_USAGE) {
+		errorf("%s", ccred_errmsg(ctx));
+		status = EXIT_DATAERR;
+	} else if (rc != CCRED_OK) {
+		status = report(ctx, rc);
+	} else {
+		/* The stored secret may be new: tokens of the old one go. */
+		ccred_cache_drop(ctx, 0);
+		print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
+		fprintf(stderr, "ccred: stored the client secret of profile '%s' in %s\n",
+		        ccred_profile_current(ctx), where);
+		if (shared)
+			say_replaced_shared(names);
+	}
+out:
+	/* every path: the secret, or part of it, may be in it */
+	ccred_wipe(buf, SECRET_MAX + 2);
+	free(buf);
+	return status;
+}
 
-	if (!sub || (argc > 2 && !json) ||
-	    (strcmp(sub, "set") && strcmp(sub, "delete") && strcmp(sub, "status")))
+static int secret_delete(struct ccred_ctx *ctx, bool json)
+{
+	const char *where = NULL;
+	ccred_error rc;
+
+	(void)json;
+	if ((rc = ccred_secret_delete(ctx, &where)) != CCRED_OK)
+		return report(ctx, rc);
+	fprintf(stderr, "ccred: deleted the client secret of profile '%s' from %s\n",
+	        ccred_profile_current(ctx), where);
+	return 0;
+}
+
+/* secret status [--json]: where the secret is found, never what it is. */
+static int secret_status(struct ccred_ctx *ctx, bool json)
+{
+	const char *where = NULL, *n;
+	struct out out = {0};
+	ccred_error rc;
+
+	if ((rc = ccred_secret_status(ctx, &where)) != CCRED_OK)
+		return report(ctx, rc);
+	n = ccred_secret_notes(ctx);
+	if (json) {
+		/* Field names in ccred(1). */
+		out_adds(&out, "{\"profile\":");
+		out_json_string(&out, ccred_profile_current(ctx));
+		out_adds(&out, ",\"found\":true,\"store\":");
+		out_json_string(&out, where);
+		out_adds(&out, ",\"passed_over\":[");
+		for (bool first = true; *n; first = false) {
+			size_t len = strcspn(n, "\n");
+			char *one = strndup(n, len);
+			if (!one) {
+				errorf("out of memory");
+				exit(EXIT_OSERR);
+			}
+			out_adds(&out, first ? "" : ",");
+			out_json_string(&out, one);
+			free(one);
+			n += len + (n[len] == '\n');
+		}
+		out_adds(&out, "]}\n");
+	} else {
+		out_addf(&out, "profile '%s': client secret found in %s\n",
+		         ccred_profile_current(ctx), where);
+		/* Stores passed over first, e.g. a locked keyring. */
+		while (*n) {
+			size_t len = strcspn(n, "\n");
+			out_addf(&out, "  passed over %.*s\n", (int)len, n);
+			n += len + (n[len] == '\n');
+		}
+	}
+	return out_flush(&out);
+}
+
+/* The sub-commands, git style: a name, what runs it, whether it takes
+ * --json.  A new one is a row here (and its line in ccred(1), --help and
+ * the completions). */
+static const struct secret_cmd {
+	const char *name;
+	int (*run)(struct ccred_ctx *ctx, bool json);
+	bool json;
+} secret_cmds[] = {
+	{"set", secret_set, false},
+	{"delete", secret_delete, false},
+	{"status", secret_status, true},
+};
+
+int cmd_secret(const struct opts *o, int argc, char **argv)
+{
+	const struct secret_cmd *c = NULL;
+	struct ccred_ctx *ctx;
+	ccred_error rc;
+	bool json = false;
+	int status = 0;
+
+	for (size_t i = 0; argc > 1 && i < sizeof(secret_cmds) / sizeof(secret_cmds[0]); i++)
+		if (strcmp(argv[1], secret_cmds[i].name) == 0)
+			c = &secret_cmds[i];
+	if (c && c->json && argc == 3 && strcmp(argv[2], "--json") == 0)
+		json = true;
+	if (!c || argc > 2 + json)
 		die_usage("usage: ccred [-p PROFILE] secret set|delete|status [--json] "
 		          "(the secret is read from the terminal or stdin, never from arguments)");
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
-	if ((rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK) {
+	if ((rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK)
 		status = report(ctx, rc);
-		goto out;
-	}
-	if (strcmp(sub, "set") == 0) {
-		char names[512];
-		bool shared;
-		ssize_t n;
-		if (!(buf = malloc(SECRET_MAX + 2))) {
-			errorf("out of memory");
-			status = EXIT_OSERR;
-			goto out;
-		}
-		n = read_secret(ccred_profile_current(ctx), buf, SECRET_MAX + 2);
-		if (n == -2 || n > SECRET_MAX + 1) {
-			errorf("the secret is longer than 64 KiB");
-			status = EXIT_DATAERR;
-			goto out;
-		}
-		if (n < 0) {
-			errorf("cannot read the secret: %s", strerror(errno));
-			status = EXIT_IOERR;
-			goto out;
-		}
-		/* Items belong to the client: say when another profile's changes. */
-		shared = secret_shared_with(ctx, names, sizeof(names)) &&
-		         ccred_secret_status(ctx, NULL) == CCRED_OK;
-		rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
-		if (rc == CCRED_E_USAGE) {
-			errorf("%s", ccred_errmsg(ctx));
-			status = EXIT_DATAERR;
-		} else if (rc != CCRED_OK) {
-			status = report(ctx, rc);
-		} else {
-			/* The stored secret may be new: tokens of the old one go. */
-			ccred_cache_drop(ctx, 0);
-			print_notes(stderr, "ccred: passed over ", ccred_secret_notes(ctx));
-			fprintf(stderr, "ccred: stored the client secret of profile '%s' in %s\n",
-			        ccred_profile_current(ctx), where);
-			if (shared)
-				say_replaced_shared(names);
-		}
-	} else if (strcmp(sub, "delete") == 0) {
-		rc = ccred_secret_delete(ctx, &where);
-		if (rc != CCRED_OK)
-			status = report(ctx, rc);
-		else
-			fprintf(stderr, "ccred: deleted the client secret of profile '%s' from %s\n",
-			        ccred_profile_current(ctx), where);
-	} else {
-		struct out out = {0};
-		rc = ccred_secret_status(ctx, &where);
-		if (rc != CCRED_OK) {
-			status = report(ctx, rc);
-		} else if (json) {
-			/* Field names in ccred(1); where, never what. */
-			const char *n = ccred_secret_notes(ctx);
-			out_adds(&out, "{\"profile\":");
-			out_json_string(&out, ccred_profile_current(ctx));
-			out_adds(&out, ",\"found\":true,\"store\":");
-			out_json_string(&out, where);
-			out_adds(&out, ",\"passed_over\":[");
-			for (bool first = true; *n; first = false) {
-				size_t len = strcspn(n, "\n");
-				char *one = strndup(n, len);
-				if (!one) {
-					errorf("out of memory");
-					exit(EXIT_OSERR);
-				}
-				out_adds(&out, first ? "" : ",");
-				out_json_string(&out, one);
-				free(one);
-				n += len + (n[len] == '\n');
-			}
-			out_adds(&out, "]}\n");
-			status = out_flush(&out);
-		} else {
-			const char *n = ccred_secret_notes(ctx);
-			out_addf(&out, "profile '%s': client secret found in %s\n",
-			         ccred_profile_current(ctx), where);
-			/* Stores passed over first, e.g. a locked keyring. */
-			while (*n) {
-				size_t len = strcspn(n, "\n");
-				out_addf(&out, "  passed over %.*s\n", (int)len, n);
-				n += len + (n[len] == '\n');
-			}
-			status = out_flush(&out);
-		}
-	}
-out:
-	if (buf) {
-		/* every path: the secret, or part of it, may be in it */
-		ccred_wipe(buf, SECRET_MAX + 2);
-		free(buf);
-	}
+	else
+		status = c->run(ctx, json);
 	ccred_close(ctx);
 	return status;
 }

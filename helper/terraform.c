@@ -36,60 +36,40 @@ static bool tf_host_ok(const char *h)
 	return true;
 }
 
-/* Selects the profile answering for https://HOST/; *none when none does. */
-static int tf_select(struct ccred_ctx *ctx, const struct opts *o, const char *host, bool *none)
+/* No profile answers for the host: get says so as the protocol's "no
+ * credentials for this host"; forget has nothing cached to drop. */
+static int tf_pass(bool forget)
 {
-	char url[TF_HOST_MAX + 16];
-	ccred_error rc;
+	struct out out = {0};
 
-	*none = false;
-	snprintf(url, sizeof(url), "https://%s/", host);
-	rc = ccred_profile_select_url(ctx, o->profile, url, NULL);
-	if (rc == CCRED_E_NOPROFILE) {
-		*none = true;
+	if (forget)
 		return 0;
-	}
-	return rc == CCRED_OK ? 0 : report(ctx, rc);
+	out_adds(&out, "{}\n");
+	return out_flush(&out);
 }
 
+static int tf_answer(struct out *out, struct ccred_ctx *ctx, const struct ccred_token *tok,
+                     const char *url, const void *req)
+{
+	(void)ctx;
+	(void)url;
+	(void)req;
+	out_adds(out, "{\"token\":");
+	out_json_string(out, ccred_token_value(tok));
+	out_adds(out, "}\n");
+	return 0;
+}
+
+static const struct url_caller tf_caller = {
+        .progress = true, .pass = tf_pass, .fail = report, .answer = tf_answer};
+
+/* HOST stands for https://HOST/. */
 static int tf_get_forget(const struct opts *o, const char *host, bool forget)
 {
-	struct ccred_ctx *ctx = NULL;
-	struct ccred_token *tok = NULL;
-	struct out out = {0};
-	ccred_error rc;
-	bool none;
-	int status = 0;
+	char url[TF_HOST_MAX + 16];
 
-	if (!(ctx = open_ctx(o, &status)))
-		goto out;
-	if ((status = tf_select(ctx, o, host, &none)) != 0)
-		goto out;
-	if (forget) {
-		/* Nothing cached for a host no profile answers for: done. */
-		if (!none && (rc = ccred_cache_drop(ctx, 0)) != CCRED_OK)
-			status = report(ctx, rc);
-		goto out;
-	}
-	if (none) {
-		/* the protocol's "no credentials for this host" */
-		out_adds(&out, "{}\n");
-		status = out_flush(&out);
-		goto out;
-	}
-	if ((rc = ccred_token_get(ctx, NULL, &tok)) != CCRED_OK) {
-		status = report(ctx, rc);
-		goto out;
-	}
-	out_adds(&out, "{\"token\":");
-	out_json_string(&out, ccred_token_value(tok));
-	out_adds(&out, "}\n");
-	status = out_flush(&out);
-out:
-	out_wipe(&out);
-	ccred_token_free(tok);
-	ccred_close(ctx);
-	return status;
+	snprintf(url, sizeof(url), "https://%s/", host);
+	return url_call(&tf_caller, o, url, forget, NULL);
 }
 
 /* `terraform login` hands over a token: tokens come from the endpoint, so

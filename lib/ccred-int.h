@@ -210,7 +210,7 @@ bool ccredi_url_secure_enough(const char *url, char *why, size_t whylen);
 
 /* ------------------------------------------------------------ json */
 /* The parsers (struct ccredi_tokresp, ccredi_tokresp_parse, ccredi_jwt_exp,
- * ccredi_discovery_parse, ccredi_kube_exec_parse) are in jsonmod.h:
+ * ccredi_discovery_parse) are in jsonmod.h:
  * modules/json-c/json.c, reached through jsonload.c. */
 void ccredi_tokresp_clear(struct ccredi_tokresp *r); /* fetch.c */
 /* shown.c: a parsed token response ccred can hand out unchanged to every

@@ -2,7 +2,8 @@
 /*
  * The JSON parsers as libccred's own code sees them: wrappers that load the
  * JSON module ($(pkglibdir)/json-c.so, lib/jsonmod.h) on first use.  Only a
- * fetch and `ccred kubectl` read JSON, so a cache hit never maps json-c.
+ * fetch reads JSON (a caller's JSON is the command's, helper/jsonin.c), so
+ * a cache hit never maps json-c.
  * The module is loaded once per process and kept; when it cannot be, every
  * parser fails closed with CCRED_E_INTERNAL and says why.
  */
@@ -70,16 +71,5 @@ ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
 	if (vt)
 		return vt->discovery_parse(body, len, issuer, token_endpoint, why, whylen);
 	*issuer = *token_endpoint = NULL;
-	return CCRED_E_INTERNAL;
-}
-
-ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,
-                                   size_t whylen)
-{
-	const struct ccredi_json_vtable *vt = json(why, whylen);
-
-	if (vt)
-		return vt->kube_exec_parse(exec_info, api_version, why, whylen);
-	*api_version = NULL;
 	return CCRED_E_INTERNAL;
 }

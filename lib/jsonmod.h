@@ -3,7 +3,7 @@
  * The internal ABI between libccred and its JSON module
  * ($(pkglibdir)/json-c.so), which holds modules/json-c/json.c, the only
  * code that calls json-c.  It is loaded with dlopen the first time JSON must be read
- * (a token response, a discovery document, KUBERNETES_EXEC_INFO), so a
+ * (a token response, a discovery document), so a
  * cache hit never maps json-c nor pays for its relocation.
  *
  * lib/jsonload.c gives the rest of the library the ccredi_* functions
@@ -21,7 +21,8 @@
 
 #include <ccred/ccred.h>
 
-#define CCREDI_JSON_ABI 1
+/* 2: the KUBERNETES_EXEC_INFO parser left the table for the command. */
+#define CCREDI_JSON_ABI 2
 
 struct ccredi_tokresp {
 	char *access_token; /* secret: ccredi_free_secret_str */
@@ -42,10 +43,6 @@ long long ccredi_jwt_exp(const char *token);
 /* token_endpoint (and issuer) from a discovery document. */
 ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
                                    char **token_endpoint, char *why, size_t whylen);
-/* The apiVersion of a KUBERNETES_EXEC_INFO text (malloc'd), when it is one
- * `ccred kubectl` answers; CCRED_E_INPUT with why otherwise. */
-ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,
-                                   size_t whylen);
 
 struct ccredi_json_vtable {
 	int abi;
@@ -54,8 +51,6 @@ struct ccredi_json_vtable {
 	long long (*jwt_exp)(const char *token);
 	ccred_error (*discovery_parse)(const char *body, size_t len, char **issuer,
 	                               char **token_endpoint, char *why, size_t whylen);
-	ccred_error (*kube_exec_parse)(const char *exec_info, char **api_version, char *why,
-	                               size_t whylen);
 };
 
 /* The module's only export. */

@@ -159,20 +159,6 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
 CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **where);
 CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **where);
 
-/*
- * The apiVersion of the ExecCredential that kubectl hands an exec plugin in
- * $KUBERNETES_EXEC_INFO (exec_info: that text, NUL-terminated), so the plugin
- * can answer in the same version.  On CCRED_OK, *api_version is one of
- * "client.authentication.k8s.io/v1", ".../v1beta1" or ".../v1alpha1" (the
- * versions whose status carries token and expirationTimestamp), a copy the
- * caller releases with free().  CCRED_E_INPUT when exec_info is not one JSON
- * object with a string apiVersion among those (and, when present, kind
- * "ExecCredential"); *api_version is then NULL and, when ctx is not NULL,
- * ccred_errmsg(ctx) says why.  ctx may be NULL.
- */
-CCRED_API ccred_error ccred_kube_exec_api_version(struct ccred_ctx *ctx, const char *exec_info,
-                                                  char **api_version);
-
 /* Overwrite n bytes at p in a way the compiler cannot remove. */
 CCRED_API void ccred_wipe(void *p, size_t n);
 

@@ -13,7 +13,6 @@ static const struct ccredi_json_vtable vtable = {
 	.tokresp_parse = ccredi_tokresp_parse,
 	.jwt_exp = ccredi_jwt_exp,
 	.discovery_parse = ccredi_discovery_parse,
-	.kube_exec_parse = ccredi_kube_exec_parse,
 };
 
 EXPORT const struct ccredi_json_vtable *ccred_json_module(void);

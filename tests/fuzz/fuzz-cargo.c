@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: cargo's credential-provider request line, through the
- * strict reader the command uses (helper/cargo-req.c, linked as it is
+ * strict reader the command uses (helper/cargo-req.c on helper/jsonin.c, linked as it is
  * built).  What a request names is then matched against profiles' `url`
  * lines as `get` does, so the index URL reaches the URL parser too.
  */
