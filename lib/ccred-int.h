@@ -381,12 +381,14 @@ struct ccredi_auth_request {
 	struct ccredi_buf owned[2];
 };
 
-/* One client authentication method: one entry of lib/auth.c's table. */
+/* One client authentication method: one entry of lib/auth.c's table.  The
+ * names are arrays, not pointers, so the table costs no relocation at
+ * start-up (a cache hit included); only apply does. */
 struct ccredi_auth_method {
-	const char *name;     /* the config's word, and the cache key's */
-	const char *alias;    /* a short form for configure ("post"), or NULL */
-	const char *keycloak; /* Keycloak's label, for doctor's advice */
-	unsigned flags;       /* CCRED_AUTH_F_*: what the stores hold */
+	char name[32];     /* the config's word, and the cache key's */
+	char alias[16];    /* a short form for configure ("post"), or "" */
+	char keycloak[48]; /* Keycloak's label, for doctor's advice */
+	unsigned flags;    /* CCRED_AUTH_F_*: what the stores hold */
 	/* Adds the client's proof to the request: form fields, Basic, TLS.
 	 * CCRED_OK, or an error (with ccredi_err for more than out of memory). */
 	ccred_error (*apply)(struct ccredi_auth_request *r);
