@@ -61,7 +61,8 @@ static ccred_error secret_arg(struct ccred_ctx *ctx, const char *secret, size_t 
 	if (*len == 0)
 		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
 	if (*len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', *len))
-		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is over 64 KiB or has a NUL byte");
+		return ccredi_err(ctx, CCRED_E_USAGE,
+		                  "the secret is over 64 KiB or has a NUL byte");
 	return CCRED_OK;
 }
 
@@ -149,8 +150,9 @@ CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **wh
 			*where = ctx->where;
 		rc = CCRED_OK;
 	} else if (w.why.len) {
-		rc = ccredi_err(ctx, CCRED_E_NOSECRET, "could not delete the secret of profile '%s': %s",
-		                ctx->prof.name, w.why.p);
+		rc = ccredi_err(ctx, CCRED_E_NOSECRET,
+		                "could not delete the secret of profile '%s': %s", ctx->prof.name,
+		                w.why.p);
 	} else {
 		rc = ccredi_err(ctx, any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
 		                "no stored secret for profile '%s'%s", ctx->prof.name,
