@@ -16,7 +16,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 }
 
 teardown() {
@@ -53,7 +53,7 @@ timeout = 5"
 	for l in "$@"; do
 		cfg+=$'\n'"secret_store = $l"
 	done
-	write_config "$cfg"
+	ccred_config "$cfg"
 }
 
 # set_secret FMT [ARGS]: printf FMT into `ccred -p t secret set`.
