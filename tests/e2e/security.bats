@@ -241,7 +241,7 @@ as_nobody() {
 
 	(cd "$d" && ulimit -S -c "$(ulimit -H -c)" &&
 		HOME=$d/home XDG_RUNTIME_DIR=$d/run XDG_CONFIG_HOME=$d/home/.config \
-		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$CCRED" -p o token \
+		CCRED_SYSCONFDIR=$d/etc exec setpriv --reuid=65534 --regid=65534 --clear-groups "$CCRED" -p o token \
 		>"$d/out" 2>"$d/err") &
 	pid=$!
 	# Wait until ccred is in the fetch: its store command is running, and
