@@ -356,7 +356,7 @@ static int stage_secret(struct ccred_ctx *ctx, struct ccred_ctx *old, bool old_o
 {
 	const char *name = ccred_profile_current(ctx);
 	char *buf = malloc(SECRET_MAX + 2);
-	ssize_t n;
+	size_t n;
 	ccred_error rc;
 	int status = 0;
 
@@ -368,17 +368,9 @@ static int stage_secret(struct ccred_ctx *ctx, struct ccred_ctx *old, bool old_o
 	if (tty)
 		fprintf(stderr, "The client secret is read without echo; press Enter alone to keep "
 		                "the stored one.\n");
-	n = read_secret(name, buf, SECRET_MAX + 2);
-	if (n == -2 || n > SECRET_MAX + 1) {
-		errorf("the secret is longer than 64 KiB; nothing was written");
-		status = EXIT_DATAERR;
+	if ((status = read_secret_said(name, buf, SECRET_MAX + 2, "; nothing was written", &n)) !=
+	    0)
 		goto out;
-	}
-	if (n < 0) {
-		errorf("cannot read the secret: %s; nothing was written", strerror(errno));
-		status = EXIT_IOERR;
-		goto out;
-	}
 	if (n == 0 || (n == 1 && buf[0] == '\n') || (n == 2 && buf[0] == '\r' && buf[1] == '\n')) {
 		fprintf(stderr, "ccred: no secret given; keeping what the stores hold\n");
 		if (old_ok && ccred_secret_status(ctx, NULL) != CCRED_OK &&
@@ -389,7 +381,7 @@ static int stage_secret(struct ccred_ctx *ctx, struct ccred_ctx *old, bool old_o
 		}
 		goto out;
 	}
-	if ((rc = ccred_secret_stage(ctx, buf, (size_t)n)) != CCRED_OK) {
+	if ((rc = ccred_secret_stage(ctx, buf, n)) != CCRED_OK) {
 		status = report(ctx, rc);
 		if (rc == CCRED_E_USAGE)
 			status = EXIT_DATAERR;

@@ -137,6 +137,9 @@ int terraform_run(const struct opts *o, int argc, char **argv);
 /* Reads a secret from the terminal without echo (prompting on stderr), or all
  * of stdin when it is not a terminal; -2 when over cap, -1 on error. */
 ssize_t read_secret(const char *profile, char *buf, size_t cap);
+/* read_secret, saying what went wrong (with tail after it, e.g. "; nothing
+ * was written"): 0 with *len set, else the exit status. */
+int read_secret_said(const char *profile, char *buf, size_t cap, const char *tail, size_t *len);
 /* Writes each line of notes to f after prefix. */
 void print_notes(FILE *f, const char *prefix, const char *notes);
 /* writers.c: the texts that carry a token, from its fields alone; each

@@ -113,7 +113,7 @@ static size_t utf8_len(const unsigned char *p, size_t n)
  */
 static int string(struct jsonin *j, char **out)
 {
-	const char *start;
+	const char *start, *why = NULL;
 	char *buf = NULL, *o = NULL;
 
 	if (j->p >= j->end || *j->p != '"')
@@ -126,13 +126,17 @@ static int string(struct jsonin *j, char **out)
 	}
 	while (j->p < j->end && *j->p != '"') {
 		unsigned char c = (unsigned char)*j->p;
-		if (c < 0x20)
-			goto bad_ctl;
+		if (c < 0x20) {
+			why = "a control character in a string";
+			goto bad;
+		}
 		if (c == '\\') {
 			char e;
 			unsigned cp, lo;
-			if (++j->p >= j->end)
+			if (++j->p >= j->end) {
+				why = "a bad escape in a string";
 				goto bad;
+			}
 			e = *j->p++;
 			switch (e) {
 			case '"': cp = '"'; break;
@@ -146,30 +150,41 @@ static int string(struct jsonin *j, char **out)
 			case 'u':
 				if (hex4(j, &cp) < 0)
 					goto out;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					goto bad_u;
+				if (cp >= 0xdc00 && cp <= 0xdfff) {
+					why = "a lone surrogate in a \\u escape";
+					goto bad;
+				}
 				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
-						goto bad_u;
+					if (j->end - j->p < 2 || j->p[0] != '\\' ||
+					    j->p[1] != 'u') {
+						why = "a lone surrogate in a \\u escape";
+						goto bad;
+					}
 					j->p += 2;
 					if (hex4(j, &lo) < 0)
 						goto out;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						goto bad_u;
+					if (lo < 0xdc00 || lo > 0xdfff) {
+						why = "a lone surrogate in a \\u escape";
+						goto bad;
+					}
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				}
-				if (cp == 0)
-					goto bad_nul;
+				if (cp == 0) {
+					why = "\\u0000 in a string";
+					goto bad;
+				}
 				break;
-			default: goto bad;
+			default: why = "a bad escape in a string"; goto bad;
 			}
 			if (o)
 				o += utf8_put(cp, o);
 			continue;
 		}
 		size_t n = utf8_len((const unsigned char *)j->p, (size_t)(j->end - j->p));
-		if (!n)
-			goto bad_utf8;
+		if (!n) {
+			why = "a string that is not UTF-8";
+			goto bad;
+		}
 		if (o) {
 			memcpy(o, j->p, n);
 			o += n;
@@ -186,20 +201,8 @@ static int string(struct jsonin *j, char **out)
 		*out = buf;
 	}
 	return 0;
-bad_ctl:
-	jsonin_fail(j, "a control character in a string");
-	goto out;
-bad_nul:
-	jsonin_fail(j, "\\u0000 in a string");
-	goto out;
-bad_u:
-	jsonin_fail(j, "a lone surrogate in a \\u escape");
-	goto out;
-bad_utf8:
-	jsonin_fail(j, "a string that is not UTF-8");
-	goto out;
 bad:
-	jsonin_fail(j, "a bad escape in a string");
+	jsonin_fail(j, why);
 out:
 	if (buf) {
 		ccred_wipe(buf, (size_t)(o - buf));
@@ -271,40 +274,58 @@ static int enter(struct jsonin *j)
 	return 0;
 }
 
-int jsonin_object(struct jsonin *j, jsonin_member_fn each, void *arg)
+/* What reads one element of an object (a member) or of an array. */
+struct elem {
+	jsonin_member_fn member;
+	jsonin_elem_fn value;
+	void *arg;
+};
+
+static int one_member(struct jsonin *j, const struct elem *e)
 {
-	if (j->p >= j->end || *j->p != '{')
-		return jsonin_fail(j, "an object expected");
+	char *key = NULL;
+	int rc;
+
+	if (string(j, &key) < 0)
+		return -1;
+	ws(j);
+	if (j->p >= j->end || *j->p != ':') {
+		free(key);
+		return jsonin_fail(j, "':' expected");
+	}
+	j->p++;
+	ws(j);
+	rc = e->member ? e->member(j, key, e->arg) : jsonin_skip(j);
+	free(key);
+	return rc;
+}
+
+static int one_value(struct jsonin *j, const struct elem *e)
+{
+	return e->value ? e->value(j, e->arg) : jsonin_skip(j);
+}
+
+/* The elements of the object or array at j->p, up to close, each read by
+ * one; after names what may follow an element. */
+static int list(struct jsonin *j, char close, const char *after,
+                int (*one)(struct jsonin *j, const struct elem *e), const struct elem *e)
+{
 	if (enter(j) < 0)
 		return -1;
-	if (j->p < j->end && *j->p == '}')
+	if (j->p < j->end && *j->p == close)
 		goto done;
 	for (;;) {
-		char *key = NULL;
-		int rc;
-
 		ws(j);
-		if (string(j, &key) < 0)
-			return -1;
-		ws(j);
-		if (j->p >= j->end || *j->p != ':') {
-			free(key);
-			return jsonin_fail(j, "':' expected");
-		}
-		j->p++;
-		ws(j);
-		rc = each ? each(j, key, arg) : jsonin_skip(j);
-		free(key);
-		if (rc < 0)
+		if (one(j, e) < 0)
 			return -1;
 		ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
 			continue;
 		}
-		if (j->p < j->end && *j->p == '}')
+		if (j->p < j->end && *j->p == close)
 			goto done;
-		return jsonin_fail(j, "',' or '}' expected");
+		return jsonin_fail(j, after);
 	}
 done:
 	j->p++;
@@ -312,31 +333,22 @@ done:
 	return 0;
 }
 
+int jsonin_object(struct jsonin *j, jsonin_member_fn each, void *arg)
+{
+	const struct elem e = {each, NULL, arg};
+
+	if (j->p >= j->end || *j->p != '{')
+		return jsonin_fail(j, "an object expected");
+	return list(j, '}', "',' or '}' expected", one_member, &e);
+}
+
 int jsonin_array(struct jsonin *j, jsonin_elem_fn each, void *arg)
 {
+	const struct elem e = {NULL, each, arg};
+
 	if (j->p >= j->end || *j->p != '[')
 		return jsonin_fail(j, "an array expected");
-	if (enter(j) < 0)
-		return -1;
-	if (j->p < j->end && *j->p == ']')
-		goto done;
-	for (;;) {
-		ws(j);
-		if ((each ? each(j, arg) : jsonin_skip(j)) < 0)
-			return -1;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']')
-			goto done;
-		return jsonin_fail(j, "',' or ']' expected");
-	}
-done:
-	j->p++;
-	j->depth--;
-	return 0;
+	return list(j, ']', "',' or ']' expected", one_value, &e);
 }
 
 int jsonin_skip(struct jsonin *j)

@@ -153,6 +153,24 @@ out:
 	return n;
 }
 
+int read_secret_said(const char *profile, char *buf, size_t cap, const char *tail, size_t *len)
+{
+	ssize_t n = read_secret(profile, buf, cap);
+
+	*len = 0;
+	/* cap holds the 64 KiB, a newline and one byte more: a byte more is over */
+	if (n == -2 || (n >= 0 && (size_t)n >= cap)) {
+		errorf("the secret is longer than 64 KiB%s", tail);
+		return EXIT_DATAERR;
+	}
+	if (n < 0) {
+		errorf("cannot read the secret: %s%s", strerror(errno), tail);
+		return EXIT_IOERR;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
 void print_notes(FILE *f, const char *prefix, const char *notes)
 {
 	while (*notes) {
@@ -170,29 +188,21 @@ static int secret_set(struct ccred_ctx *ctx, bool json)
 	char names[512], *buf;
 	bool shared;
 	ccred_error rc;
-	ssize_t n;
-	int status = 0;
+	size_t n;
+	int status;
 
 	(void)json;
 	if (!(buf = malloc(SECRET_MAX + 2))) {
 		errorf("out of memory");
 		return EXIT_OSERR;
 	}
-	n = read_secret(ccred_profile_current(ctx), buf, SECRET_MAX + 2);
-	if (n == -2 || n > SECRET_MAX + 1) {
-		errorf("the secret is longer than 64 KiB");
-		status = EXIT_DATAERR;
+	if ((status = read_secret_said(ccred_profile_current(ctx), buf, SECRET_MAX + 2, "", &n)) !=
+	    0)
 		goto out;
-	}
-	if (n < 0) {
-		errorf("cannot read the secret: %s", strerror(errno));
-		status = EXIT_IOERR;
-		goto out;
-	}
 	/* Items belong to the client: say when another profile's changes. */
 	shared = secret_shared_with(ctx, names, sizeof(names)) &&
 	         ccred_secret_status(ctx, NULL) == CCRED_OK;
-	rc = ccred_secret_set(ctx, buf, (size_t)n, &where);
+	rc = ccred_secret_set(ctx, buf, n, &where);
 	if (rc == CCRED_E_USAGE) {
 		errorf("%s", ccred_errmsg(ctx));
 		status = EXIT_DATAERR;
@@ -278,9 +288,9 @@ static const struct secret_cmd {
 	int (*run)(struct ccred_ctx *ctx, bool json);
 	bool json;
 } secret_cmds[] = {
-	{"set", secret_set, false},
-	{"delete", secret_delete, false},
-	{"status", secret_status, true},
+        {"set", secret_set, false},
+        {"delete", secret_delete, false},
+        {"status", secret_status, true},
 };
 
 int cmd_secret(const struct opts *o, int argc, char **argv)

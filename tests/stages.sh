@@ -83,7 +83,7 @@ if want valgrind; then
 		done
 	}
 	vg_a="stores faults configure libsecret-session discovery firsthour cargo hostile"
-	vg_b="cache callers foundation doctor security proxy interactive terraform"
+	vg_b="cache callers foundation doctor security proxy interactive terraform store-battery"
 	# shellcheck disable=SC2086 # the lists are words
 	vg_lane $vg_a &
 	vgpid=$!

@@ -26,7 +26,7 @@ teardown_file() {
 setup() {
 	load common
 	unset CCRED_TEST_TMPDIR
-	cache_env "$BATS_TEST_TMPDIR"
+	ccred_env
 }
 
 teardown() {
@@ -36,41 +36,10 @@ teardown() {
 	ccred_test_teardown
 }
 
-# cache_env DIR: HOME and XDG dirs under DIR, no system config, no stray
-# profile selection; CACHE is where entries go.
-cache_env() {
-	export HOME=$1/home XDG_RUNTIME_DIR=$1/run XDG_CONFIG_HOME=$1/home/.config \
-		XDG_CACHE_HOME=$1/home/.cache CCRED_SYSCONFDIR=$1/etc
-	mkdir -p "$XDG_CONFIG_HOME/ccred" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR" "$CCRED_SYSCONFDIR"
-	chmod 700 "$XDG_RUNTIME_DIR"
-	unset CCRED_PROFILE CCRED_CONFIG
-	CACHE=$XDG_RUNTIME_DIR/ccred
-	CONF=$XDG_CONFIG_HOME/ccred/config
-	export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
-}
-
-# profile NAME [KEY=VALUE...]: append a profile for the oidc server; by
-# default post-client, scope api:read, the secret in $SEC.
-profile() {
-	local name=$1
-	shift
-	{
-		printf '[profile %s]\n' "$name"
-		printf 'token_url = %s\n' "$OIDC_TOKEN_URL"
-		local have_cid='' have_store='' have_scope='' kv
-		for kv in "$@"; do
-			case $kv in
-			client_id=*) have_cid=1 ;;
-			secret_store=*) have_store=1 ;;
-			scope=*) have_scope=1 ;;
-			esac
-			printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-		done
-		[ -n "$have_cid" ] || echo 'client_id = post-client'
-		[ -n "$have_scope" ] || echo 'scope = api:read'
-		[ -n "$have_store" ] || echo 'secret_store = env SEC'
-	} >>"$CONF"
-}
+# profile NAME [KEY=VALUE...] (ccred_profile): a profile for the oidc server;
+# by default post-client, scope api:read, the secret in $SEC.
+CCRED_PROFILE_DEFAULTS=(token_url=@OIDC_TOKEN_URL client_id=post-client scope=api:read
+	"secret_store=env SEC")
 
 # start [TTL]: the file's server (or, with a TTL, a server of the test's
 # own) and one profile "default".
@@ -78,8 +47,8 @@ start() {
 	[ $# -eq 0 ] || oidc_start "$@"
 	LOG0=$(wc -l <"$OIDC_LOG")
 	export SEC=post-secret-1
-	: >"$CONF"
-	profile default
+	ccred_config </dev/null
+	ccred_profile default
 }
 
 # grants [CLIENT_ID], grant_errors [CLIENT_ID]: token requests the server
@@ -202,8 +171,8 @@ first_token() {
 	[[ $stderr == *"fresh token lives 300 s, below min_ttl; handing it out anyway"* ]]
 	assert_equal "$(grants)" 1
 	# The same from the profile's own min_ttl.
-	: >"$CONF"
-	profile default min_ttl=400
+	ccred_config </dev/null
+	ccred_profile default min_ttl=400
 	tok -v
 	assert_success
 	[ -n "$output" ]
@@ -215,23 +184,23 @@ first_token() {
 @test "key: a changed scope, client_id or auth_method gets a new token, not the cached one" {
 	start
 	first_token
-	: >"$CONF"
-	profile default 'scope=api:read api:write'
+	ccred_config </dev/null
+	ccred_profile default 'scope=api:read api:write'
 	tok
 	assert_success
 	local t2=$output
 	refute_output "$TOKEN1"
 	assert_equal "$(grants)" 2
 	# Back to the first scope: its token is still cached.
-	: >"$CONF"
-	profile default
+	ccred_config </dev/null
+	ccred_profile default
 	tok
 	assert_output "$TOKEN1"
 	assert_equal "$(grants)" 2
 	# Another client.
 	export SEC2=basic-secret-1
-	: >"$CONF"
-	profile default client_id=basic-client 'secret_store=env SEC2'
+	ccred_config </dev/null
+	ccred_profile default client_id=basic-client 'secret_store=env SEC2'
 	tok
 	assert_success
 	refute_output "$TOKEN1"
@@ -239,8 +208,8 @@ first_token() {
 	assert_equal "$(grants basic-client)" 1
 	# The same client, another auth_method.
 	local t3=$output
-	: >"$CONF"
-	profile default client_id=basic-client 'secret_store=env SEC2' auth_method=client_secret_basic
+	ccred_config </dev/null
+	ccred_profile default client_id=basic-client 'secret_store=env SEC2' auth_method=client_secret_basic
 	tok
 	assert_success
 	refute_output "$t3"
@@ -305,8 +274,8 @@ crowd() {
 	local s=$BATS_TEST_TMPDIR/secret
 	printf 'post-secret-1\n' >"$s"
 	chmod 600 "$s"
-	: >"$CONF"
-	profile default "secret_store=command sh -c 'sleep 1; cat \"\$0\"' $s"
+	ccred_config </dev/null
+	ccred_profile default "secret_store=command sh -c 'sleep 1; cat \"\$0\"' $s"
 	crowd "$(crowd_size 20)" --min-ttl 400
 	assert_equal "$(grants)" 1
 	# A caller who did not wait asks anew: nothing cached is good enough.
@@ -324,8 +293,8 @@ crowd() {
 	# First run of the store: note its pid, then sleep (the lock is held
 	# meanwhile); later runs print the secret at once.
 	: >"$s.slow"
-	: >"$CONF"
-	profile default timeout=10 \
+	ccred_config </dev/null
+	ccred_profile default timeout=10 \
 		"secret_store=command sh -c 'if [ -e \"\$0.slow\" ]; then rm \"\$0.slow\"; echo \$\$ >\"\$0.pid\"; exec sleep 60; fi; cat \"\$0\"' $s"
 	"$CCRED" token >"$BATS_TEST_TMPDIR/first.out" 2>&1 3>&- &
 	local first=$!
@@ -632,8 +601,8 @@ refetch_after() {
 	local s=$BATS_TEST_TMPDIR/secret
 	printf 'post-secret-1\n' >"$s"
 	chmod 600 "$s"
-	: >"$CONF"
-	profile default "secret_store=file $s" url=https://git.example.test
+	ccred_config </dev/null
+	ccred_profile default "secret_store=file $s" url=https://git.example.test
 	local before
 	before=$(sha "$s")
 	local q='protocol=https\nhost=git.example.test\n\n'
@@ -671,9 +640,9 @@ refetch_after() {
 	local s=$BATS_TEST_TMPDIR/secret
 	printf 'post-secret-1\n' >"$s"
 	chmod 600 "$s"
-	: >"$CONF"
-	profile a "secret_store=file $s"
-	profile b "secret_store=file $s" 'scope=api:write'
+	ccred_config </dev/null
+	ccred_profile a "secret_store=file $s"
+	ccred_profile b "secret_store=file $s" 'scope=api:write'
 	local before a1 b1
 	before=$(sha "$s")
 	a1=$("$CCRED" -p a token)
@@ -702,8 +671,8 @@ refetch_after() {
 
 @test "cache = no: every call asks the server, and nothing is written" {
 	start
-	: >"$CONF"
-	profile default cache=no
+	ccred_config </dev/null
+	ccred_profile default cache=no
 	local a b c
 	a=$("$CCRED" token)
 	b=$("$CCRED" token)
@@ -716,11 +685,12 @@ refetch_after() {
 # --- the hit path's footprint ------------------------------------------------------
 
 @test "hit path: no libcurl, no json-c, no libsecret, no socket, no secret read; works with the keyring torn down" {
+	# the environment first: it keeps nothing of a session bus
+	ccred_env "$BATS_TEST_TMPDIR/kr"
 	ccred_test_keyring_start "$BATS_TEST_TMPDIR/kr" ccred-test-pw
-	cache_env "$BATS_TEST_TMPDIR/kr"
 	start
-	: >"$CONF"
-	profile default secret_store=libsecret
+	ccred_config </dev/null
+	ccred_profile default secret_store=libsecret
 	run "$CCRED" secret set < <(printf 'post-secret-1\n')
 	assert_success
 	# A miss reads the keyring and loads the HTTP and JSON modules: the trace
@@ -808,8 +778,8 @@ refetch_after() {
 	assert_output ""
 	# The file store: the trace of a hit never opens the file.
 	export SEC=post-secret-1
-	: >"$CONF"
-	profile default "secret_store=file $s"
+	ccred_config </dev/null
+	ccred_profile default "secret_store=file $s"
 	"$CCRED" token >/dev/null
 	strace_ccred "$BATS_TEST_TMPDIR/hit.trace" token >/dev/null
 	grep -q '\.tok"' "$BATS_TEST_TMPDIR/hit.trace"
@@ -821,10 +791,10 @@ refetch_after() {
 
 @test "profiles: endpoint, client_id, stores and the cached token's remaining life, never the token" {
 	start
-	: >"$CONF"
-	profile a url=https://git.example.test
-	profile b 'scope=api:read api:write'
-	profile c cache=no
+	ccred_config </dev/null
+	ccred_profile a url=https://git.example.test
+	ccred_profile b 'scope=api:read api:write'
+	ccred_profile c cache=no
 	local t
 	t=$("$CCRED" -p a token)
 	run --separate-stderr "$CCRED" profiles

@@ -8,8 +8,8 @@
 
 setup() {
 	load common
-	callers_home
-	oidc_start
+	ccred_caller_env
+	export GIT_ASKPASS=/bin/false
 }
 
 teardown() {
@@ -17,36 +17,6 @@ teardown() {
 }
 
 # --- helpers ----------------------------------------------------------------
-
-# A private HOME and XDG dirs, the client secret in a 0600 file, and git kept
-# away from the machine's own config and from prompting.
-callers_home() {
-	local d=$BATS_TEST_TMPDIR
-	mkdir -p "$d/home/.config/ccred" "$d/home/.cache" "$d/run"
-	chmod 700 "$d/home" "$d/run"
-	export HOME=$d/home XDG_CONFIG_HOME=$d/home/.config XDG_CACHE_HOME=$d/home/.cache \
-		XDG_RUNTIME_DIR=$d/run
-	unset CCRED_CONFIG CCRED_PROFILE KUBERNETES_EXEC_INFO DOCKER_CONFIG
-	export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0 GIT_ASKPASS=/bin/false
-	SECRET_FILE=$d/client-secret
-	(umask 077 && printf 'post-secret-1\n' >"$SECRET_FILE")
-	CONFIG=$XDG_CONFIG_HOME/ccred/config
-}
-
-# profile NAME [KEY=VALUE...]: append a profile for post-client whose secret is
-# in SECRET_FILE (unless a secret_store is given).
-profile() {
-	local name=$1 kv store=1
-	shift
-	{
-		printf '[profile %s]\ntoken_url = %s\nclient_id = post-client\n' "$name" "$OIDC_TOKEN_URL"
-		for kv in "$@"; do
-			[[ $kv == secret_store=* ]] && store=
-			printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-		done
-		[ -z "$store" ] || printf 'secret_store = file %s\n' "$SECRET_FILE"
-	} >>"$CONFIG"
-}
 
 # rs_start [--https]: the resource server, checking tokens with the oidc
 # server's introspection; exports RS_ORIGIN and RS_LOG.
@@ -113,7 +83,7 @@ cached_token() {
 # --- curl-config and curl -----------------------------------------------------
 
 @test "curl-config: one curl config line carrying the token" {
-	profile rs
+	ccred_profile rs
 	run "$CCRED" -p rs curl-config
 	assert_success
 	local token
@@ -125,7 +95,7 @@ cached_token() {
 
 @test "curl: ccred curl-config | curl -K- is let in; the token is on no command line" {
 	rs_start
-	profile rs
+	ccred_profile rs
 	local out=$BATS_TEST_TMPDIR/curl.out pattern=$BATS_TEST_TMPDIR/token.pattern
 	local token pid seen=0 found=''
 	token=$(cached_token)
@@ -162,7 +132,7 @@ cached_token() {
 # --- env and exec -----------------------------------------------------------
 
 @test "env: eval \"\$(ccred env)\" exports the token and its expiry" {
-	profile rs
+	ccred_profile rs
 	run "$CCRED" -p rs env
 	assert_success
 	local token exp
@@ -182,7 +152,7 @@ cached_token() {
 }
 
 @test "env: on failure stdout is empty, so eval does nothing" {
-	profile rs
+	ccred_profile rs
 	run --separate-stderr "$CCRED" -p nosuch env
 	assert_failure 78
 	assert_output ''
@@ -192,7 +162,7 @@ cached_token() {
 }
 
 @test "exec: the command sees the token in its environment, and only there" {
-	profile rs
+	ccred_profile rs
 	run "$CCRED" -p rs exec -- sh -c 'printf "%s %s\n" "$CCRED_ACCESS_TOKEN" "$CCRED_TOKEN_EXPIRES_AT"'
 	assert_success
 	local token exp
@@ -233,7 +203,7 @@ cached_token() {
 }
 
 @test "exec: ccred's status is the command's" {
-	profile rs
+	ccred_profile rs
 	run "$CCRED" -p rs exec -- sh -c 'exit 3'
 	assert_failure 3
 	run "$CCRED" -p rs exec -- true
@@ -248,7 +218,7 @@ cached_token() {
 }
 
 @test "exec: command not found is 127, not runnable 126, with a clear message" {
-	profile rs
+	ccred_profile rs
 	run --separate-stderr "$CCRED" -p rs exec -- no-such-command-ccred-test arg
 	assert_failure 127
 	assert_output ''
@@ -267,7 +237,7 @@ cached_token() {
 }
 
 @test "exec: no ccred process stays behind, and the command gets the caller's umask" {
-	profile rs
+	ccred_profile rs
 	# The command runs in ccred's own process: its parent is this shell.
 	run "$CCRED" -p rs exec -- sh -c 'cat /proc/$PPID/comm; umask'
 	assert_success
@@ -282,7 +252,7 @@ cached_token() {
 }
 
 @test "exec: a failed token fetch runs nothing" {
-	profile rs client_id=nobody
+	ccred_profile rs client_id=nobody
 	run --separate-stderr "$CCRED" -p rs exec -- touch "$BATS_TEST_TMPDIR/ran"
 	assert_failure 77
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ] || fail "the command ran"
@@ -314,7 +284,7 @@ cached_token() {
 	CONFIG=$XDG_CONFIG_HOME/ccred/config
 	rs_start
 	make_repo project
-	profile rs "url=$RS_ORIGIN" secret_store=libsecret
+	ccred_profile rs "url=$RS_ORIGIN" secret_store=libsecret
 	printf 'post-secret-1\n' | "$CCRED" -p rs secret set
 	cd "$BATS_TEST_TMPDIR"
 	run cgit clone "$RS_ORIGIN/git/project.git" work
@@ -349,7 +319,7 @@ cached_token() {
 @test "git: after a 401 git calls erase, and the next run gets a fresh token" {
 	rs_start
 	make_repo project
-	profile rs "url=$RS_ORIGIN"
+	ccred_profile rs "url=$RS_ORIGIN"
 	cd "$BATS_TEST_TMPDIR"
 	run cgit clone "$RS_ORIGIN/git/project.git" work
 	assert_success
@@ -381,7 +351,7 @@ cached_token() {
 	rs_start
 	make_repo project
 	make_repo other
-	profile rs "url=$RS_ORIGIN/git/project.git"
+	ccred_profile rs "url=$RS_ORIGIN/git/project.git"
 	cd "$BATS_TEST_TMPDIR"
 	run cgit -c credential.useHttpPath=true clone "$RS_ORIGIN/git/project.git" a
 	assert_success
@@ -395,8 +365,8 @@ cached_token() {
 @test "git: a host no profile names gets no answer and no token is fetched" {
 	rs_start
 	make_repo project
-	profile rs url=http://127.0.0.2:1 url=https://127.0.0.1
-	profile default
+	ccred_profile rs url=http://127.0.0.2:1 url=https://127.0.0.1
+	ccred_profile default
 	cd "$BATS_TEST_TMPDIR"
 	run cgit clone "$RS_ORIGIN/git/project.git" work
 	assert_failure
@@ -417,7 +387,7 @@ fill() {
 }
 
 @test "git: \$CCRED_PROFILE, 'default' and the only profile never answer for a host their urls do not name" {
-	profile g url=https://git.example.com
+	ccred_profile g url=https://git.example.com
 	local token
 	token=$(cached_token g)
 	# The one profile, named by $CCRED_PROFILE: evil.example gets nothing,
@@ -432,7 +402,7 @@ fill() {
 	assert_success
 	assert_line "password=$token"
 	# A profile called default, with no url at all: never for a URL caller.
-	profile default
+	ccred_profile default
 	fill '' evil.example
 	assert_failure
 	refute_output --partial password=
@@ -440,8 +410,8 @@ fill() {
 }
 
 @test "git: -p NAME answers only for a URL one of its url lines matches, or any when it has none" {
-	profile g url=https://git.example.com
-	profile n scope=api:write
+	ccred_profile g url=https://git.example.com
+	ccred_profile n scope=api:write
 	local token ntoken
 	token=$(cached_token g)
 	ntoken=$(cached_token n)
@@ -468,7 +438,7 @@ fill() {
 }
 
 @test "git protocol: capability[]=authtype gets a Bearer credential" {
-	profile rs url=https://git.example.com
+	ccred_profile rs url=https://git.example.com
 	run "$CCRED" get <<<$'capability[]=authtype\nprotocol=https\nhost=git.example.com\npath=org/repo.git\n'
 	assert_success
 	local token exp
@@ -488,8 +458,8 @@ fill() {
 }
 
 @test "git protocol: without authtype, username and password; username from the profile" {
-	profile rs url=https://git.example.com
-	profile bot url=https://bot.example.com username=ci-bot
+	ccred_profile rs url=https://git.example.com
+	ccred_profile bot url=https://bot.example.com username=ci-bot
 	run "$CCRED" get <<<$'protocol=https\nhost=git.example.com\n'
 	assert_success
 	local token exp
@@ -504,7 +474,7 @@ fill() {
 }
 
 @test "git protocol: store changes nothing, erase drops only the cached token" {
-	profile rs url=https://git.example.com
+	ccred_profile rs url=https://git.example.com
 	local token
 	token=$(cached_token)
 	run "$CCRED" store <<<$'protocol=https\nhost=git.example.com\nusername=x\npassword=other\n'
@@ -526,7 +496,7 @@ fill() {
 }
 
 @test "git protocol: malformed input is 65 with nothing on stdout" {
-	profile rs url=https://git.example.com
+	ccred_profile rs url=https://git.example.com
 	run --separate-stderr "$CCRED" get <<<$'protocol=https\nhost\n'
 	assert_failure 65
 	assert_output ''
@@ -603,7 +573,7 @@ kubectl_minor() {
 @test "kubectl: get --raw /api sends ccred's token as Bearer (exec plugin v1beta1)" {
 	command -v kubectl >/dev/null || fail "kubectl is not installed (tests/setup-debian.sh installs it)"
 	rs_start --https
-	profile rs
+	ccred_profile rs
 	kubeconfig v1beta1
 	run kubectl get --raw /api
 	assert_success
@@ -631,7 +601,7 @@ kubectl_minor() {
 	# exec plugins speak v1 from kubectl 1.22 on (Debian 12's kubernetes-client is 1.20)
 	((minor >= 22)) || skip "kubectl 1.$minor predates exec plugin v1"
 	rs_start --https
-	profile rs
+	ccred_profile rs
 	kubeconfig v1
 	run kubectl get --raw /api
 	assert_success
@@ -646,7 +616,7 @@ kubectl_minor() {
 }
 
 @test "kubectl: answers in the apiVersion asked for, v1 when none is" {
-	profile rs
+	ccred_profile rs
 	local v exp
 	for v in v1 v1beta1 v1alpha1; do
 		KUBERNETES_EXEC_INFO='{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/'$v'","spec":{"interactive":false}}' \
@@ -663,7 +633,7 @@ kubectl_minor() {
 }
 
 @test "kubectl: malformed KUBERNETES_EXEC_INFO is 65, with nothing on stdout and no token fetched" {
-	profile rs
+	ccred_profile rs
 	local bad
 	for bad in '{' 'not json' '[]' '{"kind":"ExecCredential"}' '{"apiVersion":7}' \
 		'{"apiVersion":"client.authentication.k8s.io/v9"}' \
@@ -679,7 +649,7 @@ kubectl_minor() {
 # --- docker -----------------------------------------------------------------
 
 @test "docker: docker-credential-ccred get answers a registry URL with the token" {
-	profile rs url=registry.example.com url=https://other.example.com/v1/
+	ccred_profile rs url=registry.example.com url=https://other.example.com/v1/
 	docker_helper_link
 	# docker writes the bare URL, no newline
 	run --separate-stderr sh -c 'printf %s registry.example.com | docker-credential-ccred get'
@@ -701,8 +671,8 @@ kubectl_minor() {
 }
 
 @test "docker: a registry no profile answers for gets docker's not-found text on stdout, exit 1" {
-	profile rs url=registry.example.com
-	profile default
+	ccred_profile rs url=registry.example.com
+	ccred_profile default
 	docker_helper_link
 	run --separate-stderr sh -c 'printf %s registry.example.com.evil.org | docker-credential-ccred get'
 	assert_failure 1
@@ -717,8 +687,8 @@ kubectl_minor() {
 }
 
 @test "docker: \$CCRED_PROFILE and -p NAME never answer for a registry the profile's urls do not name" {
-	profile g url=registry.example.com
-	profile n scope=api:write
+	ccred_profile g url=registry.example.com
+	ccred_profile n scope=api:write
 	docker_helper_link
 	local token ntoken
 	token=$(cached_token g)
@@ -745,7 +715,7 @@ kubectl_minor() {
 }
 
 @test "docker: errors go to stdout too, where docker reads them" {
-	profile rs url=registry.example.com client_id=nobody
+	ccred_profile rs url=registry.example.com client_id=nobody
 	docker_helper_link
 	run --separate-stderr sh -c 'printf %s registry.example.com | docker-credential-ccred get'
 	assert_failure 77
@@ -754,8 +724,8 @@ kubectl_minor() {
 }
 
 @test "docker: list, store and erase" {
-	profile rs url=registry.example.com url=https://ghcr.example.com
-	profile bot url=https://bot.example.com username=ci-bot url=registry.example.com
+	ccred_profile rs url=registry.example.com url=https://ghcr.example.com
+	ccred_profile bot url=https://bot.example.com username=ci-bot url=registry.example.com
 	docker_helper_link
 	run --separate-stderr sh -c 'printf unused | docker-credential-ccred list'
 	assert_success
@@ -784,7 +754,7 @@ kubectl_minor() {
 @test "docker: the real docker CLI pulls a manifest with ccred's token, and logout erases it" {
 	command -v docker >/dev/null || skip "no docker CLI on this machine"
 	rs_start
-	profile rs "url=127.0.0.1:$RS_PORT"
+	ccred_profile rs "url=127.0.0.1:$RS_PORT"
 	docker_helper_link
 	export DOCKER_CONFIG=$BATS_TEST_TMPDIR/docker
 	mkdir -p "$DOCKER_CONFIG"
@@ -822,9 +792,9 @@ complete_words() {
 }
 
 @test "completion: bash loads cleanly and completes commands, options and profile names" {
-	profile layer1
-	profile staging
-	profile prod-eu
+	ccred_profile layer1
+	ccred_profile staging
+	ccred_profile prod-eu
 	run bash -c '. "$CCRED_SRCDIR/completions/ccred" && complete -p ccred'
 	assert_success
 	assert_output 'complete -F _ccred ccred'
@@ -867,8 +837,8 @@ complete_words() {
 	assert_success
 	run fish -n "$CCRED_SRCDIR/completions/ccred.fish"
 	assert_success
-	profile layer1
-	profile staging
+	ccred_profile layer1
+	ccred_profile staging
 	run fish -c "source '$CCRED_SRCDIR/completions/ccred.fish'; complete -C '$CCRED -p '; complete -C '$CCRED docker '"
 	assert_success
 	assert_line --partial layer1

@@ -15,33 +15,11 @@ setup() {
 	if [ -n "$CARGO_BIN" ] && [ -z "${RUSTUP_HOME:-}" ] && [ -d "$HOME/.rustup" ]; then
 		export RUSTUP_HOME=$HOME/.rustup
 	fi
-	local d=$BATS_TEST_TMPDIR
-	mkdir -p "$d/home/.config/ccred" "$d/home/.cache" "$d/run"
-	chmod 700 "$d/home" "$d/run"
-	export HOME=$d/home XDG_CONFIG_HOME=$d/home/.config XDG_CACHE_HOME=$d/home/.cache \
-		XDG_RUNTIME_DIR=$d/run
-	unset CCRED_CONFIG CCRED_PROFILE
-	SECRET_FILE=$d/client-secret
-	(umask 077 && printf 'post-secret-1\n' >"$SECRET_FILE")
-	CONFIG=$XDG_CONFIG_HOME/ccred/config
-	oidc_start
+	ccred_caller_env
 }
 
 teardown() {
 	ccred_test_teardown
-}
-
-# profile NAME [KEY=VALUE...]: a profile for post-client, secret in a file.
-profile() {
-	local name=$1 kv
-	shift
-	{
-		printf '[profile %s]\ntoken_url = %s\nclient_id = post-client\n' "$name" "$OIDC_TOKEN_URL"
-		for kv in "$@"; do
-			printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-		done
-		printf 'secret_store = file %s\n' "$SECRET_FILE"
-	} >>"$CONFIG"
 }
 
 need_cargo() {
@@ -113,7 +91,7 @@ get_req() {
 	need_cargo
 	reg_start
 	publish_dep1
-	profile reg "url=http://127.0.0.1:$REG_PORT/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:$REG_PORT/cargo/"
 	app_project
 	run "$CARGO_BIN" fetch --manifest-path "$APP/Cargo.toml"
 	assert_success
@@ -133,8 +111,8 @@ get_req() {
 	need_cargo
 	reg_start
 	publish_dep1
-	profile other "url=https://elsewhere.example/"
-	profile reg "url=http://127.0.0.1:$REG_PORT/cargo/index/"
+	ccred_profile other "url=https://elsewhere.example/"
+	ccred_profile reg "url=http://127.0.0.1:$REG_PORT/cargo/index/"
 	app_project cargo -p reg
 	run "$CARGO_BIN" fetch --manifest-path "$APP/Cargo.toml"
 	assert_success
@@ -150,7 +128,7 @@ get_req() {
 # --- the protocol, spoken directly -------------------------------------------
 
 @test "cargo protocol: hello first; get answers Bearer TOKEN with cache expires and its expiry" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
 	before=$(date +%s)
 	plugin "$(get_req sparse+http://127.0.0.1:9/cargo/index/)"
 	assert_success
@@ -167,7 +145,7 @@ get_req() {
 }
 
 @test "cargo protocol: a URL no profile answers for is url-not-supported; ccred cargo --cargo-plugin too" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
 	run --separate-stderr bash -c 'printf "%s\n" "$2" | "$1" cargo --cargo-plugin' _ "$CCRED" \
 		"$(get_req sparse+https://other.example/index/)"
 	assert_success
@@ -176,7 +154,7 @@ get_req() {
 }
 
 @test "cargo protocol: \$CCRED_PROFILE and the only profile are ignored" {
-	profile only
+	ccred_profile only
 	CCRED_PROFILE=only plugin "$(get_req sparse+https://registry.example/index/)"
 	assert_success
 	assert_equal "${lines[1]}" '{"Err":{"kind":"url-not-supported"}}'
@@ -184,8 +162,8 @@ get_req() {
 }
 
 @test "cargo protocol: -p naming a profile whose url does not match is url-not-supported" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
-	profile other "url=https://other.example/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile other "url=https://other.example/"
 	plugin "$(get_req sparse+http://127.0.0.1:9/cargo/index/ '["-p","other"]')"
 	assert_success
 	assert_equal "${lines[1]}" '{"Err":{"kind":"url-not-supported"}}'
@@ -197,7 +175,7 @@ get_req() {
 }
 
 @test "cargo protocol: login, logout and unknown kinds are operation-not-supported; the login token is never echoed" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
 	plugin '{"v":1,"registry":{"index-url":"sparse+http://127.0.0.1:9/cargo/index/"},"kind":"login","token":"sekrit-login-token","args":[]}' \
 		'{"v":1,"registry":{"index-url":"sparse+http://127.0.0.1:9/cargo/index/"},"kind":"logout","args":[]}' \
 		'{"v":1,"registry":{"index-url":"sparse+http://127.0.0.1:9/cargo/index/"},"kind":"publish-twice","args":[]}'
@@ -211,7 +189,7 @@ get_req() {
 }
 
 @test "cargo protocol: a failure is Err other with ccred's message, exit 0; an unknown arg too" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
 	# a token endpoint nobody listens on: ccred's own error, as Err other
 	printf '[profile down]\ntoken_url = http://127.0.0.1:9/token\nclient_id = c\nurl = http://127.0.0.1:8/\nsecret_store = file %s\n' "$SECRET_FILE" >>"$CONFIG"
 	plugin "$(get_req sparse+http://127.0.0.1:8/index/)"
@@ -229,7 +207,7 @@ get_req() {
 }
 
 @test "cargo protocol: malformed JSON exits 65 with one line on stderr and no answer" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
 	for bad in '{"v":1,"kind":"get",}' '{"v":1' 'not json' '{"v":1}{"v":1}' \
 		'{"v":01,"kind":"get"}' '{"v":1,"kind":"g\u0000et"}' '[1]' '{"v":1,"kind":"get","kind":"get"}'; do
 		plugin "$bad"
@@ -242,7 +220,7 @@ get_req() {
 }
 
 @test "cargo protocol: an over-long line and a NUL byte exit 65; a 60 KiB line is read" {
-	profile reg "url=http://127.0.0.1:9/cargo/"
+	ccred_profile reg "url=http://127.0.0.1:9/cargo/"
 	run --separate-stderr bash -c 'head -c 70000 /dev/zero | tr "\0" " " | "$1" --cargo-plugin' _ "$CCRED"
 	assert_equal "$status" 65
 	assert_equal "$output" '{"v":[1]}'

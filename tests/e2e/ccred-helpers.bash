@@ -3,15 +3,13 @@
 #
 #   setup_file()    { load common; load ccred-helpers; oidc_file_start; }
 #   teardown_file() { load common; load ccred-helpers; oidc_file_stop; }
-#   setup()         { load common; load ccred-helpers; ccred_test_home; }
+#   setup()         { load common; load ccred-helpers; ccred_env; }
 #   teardown()      { ccred_test_teardown; }
 #
 #   oidc_file_start, oidc_file_stop   one http oidc-provider for the file
-#   ccred_test_home                   private HOME/XDG dirs for the test
 #   use_oidc [--https]                count requests from here on (--https:
 #                                     a server of the test's own)
 #   grants [CLIENT], grant_errors [CLIENT], oidc_requests
-#   write_config                      stdin -> the user config (0600), $CONFIG
 #   run_ccred ARGS, run_ccred_in INPUT ARGS   $output is stdout, $stderr apart
 #   stderr_has S, stderr_lacks S, stdout_empty
 #   introspect TOKEN, assert_live TOKEN CLIENT_ID SCOPE
@@ -31,19 +29,6 @@ oidc_file_start() {
 
 oidc_file_stop() {
 	ccred_test_server_stop OIDC
-}
-
-# ccred_test_home: HOME and XDG dirs under $BATS_TEST_TMPDIR; nothing of the
-# caller's (profile, config, bus, secrets) leaks in.
-ccred_test_home() {
-	local d=$BATS_TEST_TMPDIR
-	mkdir -p "$d/home/.config" "$d/home/.cache" "$d/home/.local/share" "$d/run"
-	chmod 700 "$d/home" "$d/run"
-	export HOME=$d/home XDG_RUNTIME_DIR=$d/run XDG_CONFIG_HOME=$d/home/.config \
-		XDG_CACHE_HOME=$d/home/.cache XDG_DATA_HOME=$d/home/.local/share
-	export GIT_CONFIG_NOSYSTEM=1
-	unset CCRED_PROFILE CCRED_CONFIG CCRED_SYSCONFDIR DBUS_SESSION_BUS_ADDRESS DISPLAY \
-		WAYLAND_DISPLAY POST_SECRET
 }
 
 # use_oidc [--https]: the file's http server (or, with --https, a server of
@@ -71,14 +56,6 @@ grant_errors() {
 
 oidc_requests() {
 	_oidc_since | wc -l | tr -d ' '
-}
-
-# write_config: stdin becomes the user config, mode 0600; sets CONFIG.
-write_config() {
-	CONFIG=$XDG_CONFIG_HOME/ccred/config
-	mkdir -p "${CONFIG%/*}"
-	cat >"$CONFIG"
-	chmod 600 "$CONFIG"
 }
 
 # run_ccred ARGS...: $status, $output (stdout only) and $stderr.

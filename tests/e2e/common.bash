@@ -26,6 +26,8 @@
 #   fault_requests             number of requests the fault server has seen
 #   fault_stop
 #   ccred_test_teardown        stop every server, keyring and bus started here
+#   ccred_env, ccred_config, ccred_profile, ccred_secret_file, ccred_caller_env
+#                              the test's HOME, config and profiles (env.bash)
 #   ccred_time_bound_ms SECS   the most milliseconds a ccred run bounded by a
 #                              SECS-second timeout may take in this stage:
 #                              SECS plus a slack that scales with the stage
@@ -42,6 +44,9 @@ export CCRED_TEST_NODE_MODULES
 
 # shellcheck source=SCRIPTDIR/../fixtures/session.sh
 . "$CCRED_TEST_FIXTURES/session.sh"
+# The one test environment: ccred_env, ccred_config, ccred_profile, ...
+# shellcheck source=SCRIPTDIR/env.bash
+. "$BATS_TEST_DIRNAME/env.bash"
 
 # A time bound for "ccred gave up at its timeout": SECS s plus slack.  The
 # slack is $CCRED_TEST_SLACK_MS when the stage sets it (valgrind: 20 s),

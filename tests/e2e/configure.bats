@@ -10,7 +10,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 	CONF=$XDG_CONFIG_HOME/ccred/config
 }
 
@@ -21,7 +21,7 @@ teardown() {
 # A config with comments, [defaults], other profiles, and the profile to
 # change in two sections.
 existing_config() {
-	write_config "# ccred config, hand-written
+	ccred_config "# ccred config, hand-written
 ; with both comment styles
 
 [defaults]
@@ -158,7 +158,7 @@ working_keyring_profile() {
 	oidc_start "$@"
 	ccred_test_keyring_start "$BATS_TEST_TMPDIR/kr" keyring-pw-1
 	CONF=$XDG_CONFIG_HOME/ccred/config
-	write_config "# mine
+	ccred_config "# mine
 [profile work]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
@@ -346,7 +346,7 @@ url = https://old.example.com"
 
 @test "configure on a terminal: Enter keeps each current value" {
 	oidc_start
-	write_config "# mine
+	ccred_config "# mine
 [profile keep]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client

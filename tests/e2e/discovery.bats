@@ -23,7 +23,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 	oidc_start
 	local sec
 	sec=$(hx_secret_file post post-secret-1)
-	hx_profile o issuer="$OIDC_ISSUER" client_id=post-client secret_store="file $sec" \
+	ccred_profile o issuer="$OIDC_ISSUER" client_id=post-client secret_store="file $sec" \
 		scope=api:read
 	hx_run -v -p o json
 	assert_equal "$HX_RC" 0
@@ -37,7 +37,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 	oidc_start --https
 	local sec
 	sec=$(hx_secret_file basic basic-secret-1)
-	hx_profile o issuer="$OIDC_ISSUER" client_id=basic-client secret_store="file $sec" \
+	ccred_profile o issuer="$OIDC_ISSUER" client_id=basic-client secret_store="file $sec" \
 		auth_method=client_secret_basic ca_file="$OIDC_CA"
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
@@ -46,7 +46,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 
 @test "the discovered endpoint is cached: a cold fetch after logout does not discover again" {
 	fault_start ok
-	hx_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
+	ccred_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
 	hx_run -p f token
 	assert_equal "$HX_RC" 0
 	assert_equal "$HX_OUT" fault-token-1
@@ -78,7 +78,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 
 @test "a document naming another issuer: 76, and the secret is never sent" {
 	fault_start ok --discovery mismatch
-	hx_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
+	ccred_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
 	hx_run -p f token
 	hx_assert_failure 76
 	[[ $HX_ERR == *"names issuer https://issuer.invalid, not $FAULT_ORIGIN"* ]]
@@ -90,7 +90,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 
 @test "RFC 8414 fallback when openid-configuration is 404" {
 	fault_start ok --discovery rfc8414
-	hx_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
+	ccred_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
 	hx_run -p f token
 	assert_equal "$HX_RC" 0
 	assert_equal "$HX_OUT" fault-token-1
@@ -101,7 +101,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 
 @test "RFC 8414 with an issuer path: the well-known part goes before the path" {
 	fault_start ok --discovery rfc8414 --issuer-path /realms/l1
-	hx_profile f issuer="$FAULT_ORIGIN/realms/l1" client_id=c secret_store="file $HX_SECRET"
+	ccred_profile f issuer="$FAULT_ORIGIN/realms/l1" client_id=c secret_store="file $HX_SECRET"
 	hx_run -p f token
 	assert_equal "$HX_RC" 0
 	run jq -r '.path' "$FAULT_LOG"
@@ -111,7 +111,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 
 @test "OIDC with an issuer path (Keycloak realms): appended" {
 	fault_start ok --issuer-path /realms/l1
-	hx_profile f issuer="$FAULT_ORIGIN/realms/l1/" client_id=c secret_store="file $HX_SECRET"
+	ccred_profile f issuer="$FAULT_ORIGIN/realms/l1/" client_id=c secret_store="file $HX_SECRET"
 	hx_run -p f token
 	assert_equal "$HX_RC" 0
 	run jq -r '.path' "$FAULT_LOG"
@@ -120,7 +120,7 @@ posts() { grep -c '"method":"POST"' "$FAULT_LOG" || true; }
 
 @test "no discovery document at all: 76 naming both tries" {
 	fault_start ok --discovery none
-	hx_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
+	ccred_profile f issuer="$FAULT_ORIGIN" client_id=c secret_store="file $HX_SECRET"
 	hx_run -p f token
 	hx_assert_failure 76
 	[[ $HX_ERR == *"HTTP 404"* ]]

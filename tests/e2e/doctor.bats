@@ -11,7 +11,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 }
 
 teardown() {
@@ -31,7 +31,7 @@ timeout = 5"
 	for l in "$@"; do
 		cfg+=$'\n'"secret_store = $l"
 	done
-	write_config "$cfg"
+	ccred_config "$cfg"
 }
 
 secret_file() {
@@ -180,7 +180,7 @@ doctor() {
 }
 
 @test "doctor: a broken config is named with its file and line (78)" {
-	write_config "[defaults]
+	ccred_config "[defaults]
 tokn_url = https://auth.example.com/token"
 	doctor
 	assert_equal "$status" 78
@@ -189,7 +189,7 @@ tokn_url = https://auth.example.com/token"
 }
 
 @test "doctor: a profile's unknown key fails the profile step, with did-you-mean (78)" {
-	write_config "[profile t]
+	ccred_config "[profile t]
 tokn_url = https://auth.example.com/token"
 	doctor
 	assert_equal "$status" 78

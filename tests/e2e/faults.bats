@@ -20,7 +20,7 @@ setup_file() {
 	oidc_start
 	local sec
 	sec=$(hx_secret_file other post-secret-1)
-	hx_profile other token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile other token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $sec" scope=api:read
 	hx_run -p other token
 	oidc_stop
@@ -42,7 +42,7 @@ setup() {
 	cp -a "$HX_SEED_CACHE" "$XDG_RUNTIME_DIR/ccred"
 	local sec
 	sec=$(hx_secret_file other post-secret-1)
-	hx_profile other token_url="$HX_SEED_URL" client_id=post-client \
+	ccred_profile other token_url="$HX_SEED_URL" client_id=post-client \
 		secret_store="file $sec" scope=api:read
 	HX_SECRET=$(hx_secret_file fault fault-secret-x)
 }
@@ -55,7 +55,7 @@ teardown() {
 fault_profile() {
 	local url=$1
 	shift
-	hx_profile f token_url="$url" client_id=fault-client secret_store="file $HX_SECRET" \
+	ccred_profile f token_url="$url" client_id=fault-client secret_store="file $HX_SECRET" \
 		timeout=$TIMEOUT "$@"
 }
 

@@ -14,12 +14,10 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load ccred-helpers # introspect, assert_live
-	load setup-helpers # its write_config TEXT wins
-	iso_home
-	export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0 GIT_ASKPASS=/bin/false
-	SECRET_FILE=$BATS_TEST_TMPDIR/client-secret
-	(umask 077 && printf 'post-secret-1\n' >"$SECRET_FILE")
-	CONFIG=$XDG_CONFIG_HOME/ccred/config
+	load setup-helpers
+	ccred_env
+	export GIT_ASKPASS=/bin/false
+	ccred_secret_file post-secret-1
 	K8S_DIRS=()
 }
 
@@ -34,7 +32,7 @@ teardown() {
 # good_and_bad: profile "good" (the real server, url https://git.good.test)
 # and profile "bad" whose token_url is plain http to a remote host.
 good_and_bad() {
-	write_config "[profile good]
+	ccred_config "[profile good]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 scope = api:read
@@ -92,7 +90,7 @@ no_secret_in_output() {
 
 @test "a profile's unknown key fails that profile with did-you-mean; [defaults] and syntax fail all" {
 	oidc_start
-	write_config "[profile good]
+	ccred_config "[profile good]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 secret_store = file $SECRET_FILE
@@ -154,7 +152,7 @@ client_id = post-client"
 
 @test "global options after the command word; not after -- or exec's CMD" {
 	oidc_start
-	write_config "[profile a]
+	ccred_config "[profile a]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 scope = api:read
@@ -218,7 +216,7 @@ client_id = limited-client"
 	assert_equal "$output" ""
 	[[ $stderr == *"a git credential helper"* && $stderr == *"credential.https://HOST.helper ccred"* ]] ||
 		fail "$stderr"
-	write_config "[profile g]
+	ccred_config "[profile g]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 secret_store = file $SECRET_FILE
@@ -233,7 +231,7 @@ url = https://git.good.test"
 
 @test "doctor's report is on stdout, failing or not; doctor, profiles, secret status --json" {
 	oidc_start
-	write_config "[profile t]
+	ccred_config "[profile t]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 scope = api:read
@@ -271,7 +269,7 @@ secret_store = file $SECRET_FILE"
 
 @test "doctor: https to a plain-http server says so, not 'set ca_file'" {
 	oidc_start
-	write_config "[profile t]
+	ccred_config "[profile t]
 token_url = https://127.0.0.1:$OIDC_PORT/token
 client_id = post-client
 secret_store = file $SECRET_FILE"
@@ -284,7 +282,7 @@ secret_store = file $SECRET_FILE"
 
 @test "doctor: an issuer answering 404 is told where the issuer is" {
 	oidc_start
-	write_config "[profile t]
+	ccred_config "[profile t]
 issuer = $OIDC_ISSUER/no/such/realm
 client_id = post-client
 secret_store = file $SECRET_FILE"
@@ -296,7 +294,7 @@ secret_store = file $SECRET_FILE"
 
 @test "doctor: a keyring that is locked, and no D-Bus at all: advice that works" {
 	oidc_start
-	write_config "[profile t]
+	ccred_config "[profile t]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 secret_store = libsecret"
@@ -445,7 +443,7 @@ as_user() {
 		_ccred
 		printf '%s\n' "${COMPREPLY[@]}"
 	}
-	write_config "[profile layer1]
+	ccred_config "[profile layer1]
 token_url = https://a.example/t
 client_id = c"
 	run complete_words "$CCRED" help tok

@@ -143,7 +143,7 @@ status() { printf '%s\n' "$output" | tail -n 1; }
 	_ccred_need_oidc_provider
 	local d=$BATS_TEST_TMPDIR/elsewhere
 	mkdir -p "$d"
-	cp "$CCRED_TEST_FIXTURES/oidc-server.mjs" "$d/"
+	cp "$CCRED_TEST_FIXTURES/oidc-server.mjs" "$CCRED_TEST_FIXTURES/serve.mjs" "$d/"
 	ccred_test_server_start MOVED node "$d/oidc-server.mjs"
 	_CCRED_TEST_SERVERS=MOVED
 	curl_token "http://127.0.0.1:$MOVED_PORT/token" -d client_id=post-client -d client_secret=post-secret-1

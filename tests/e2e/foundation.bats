@@ -26,7 +26,7 @@ teardown_file() {
 setup() {
 	load common
 	load ccred-helpers
-	ccred_test_home
+	ccred_env
 	unset BASIC_SECRET LIMITED_SECRET
 }
 
@@ -39,7 +39,7 @@ teardown() {
 # Profiles for the oidc-provider's post-client and basic-client; secrets in
 # the environment (env store).  Extra lines for every profile in $1.
 oidc_config() {
-	write_config <<EOF
+	ccred_config <<EOF
 [defaults]
 token_url = $OIDC_TOKEN_URL
 ${1:-}
@@ -93,7 +93,7 @@ EOF
 	# oidc-provider accepts either method from either client, so what ccred
 	# sent is read off the fault server's log (auth: Authorization present).
 	fault_start ok
-	write_config <<EOF
+	ccred_config <<EOF
 [defaults]
 token_url = $FAULT_URL
 secret_store = env POST_SECRET
@@ -258,7 +258,7 @@ KR_TIMEOUT=${KR_TIMEOUT:-3}
 
 # keyring_config [EXTRA]: profile kr for post-client, secret in libsecret.
 keyring_config() {
-	write_config <<EOF
+	ccred_config <<EOF
 [profile kr]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
@@ -381,7 +381,7 @@ keyring_unreachable() {
 
 # bad_config MESSAGE: stdin is the config; ccred must exit 78 naming it.
 bad_config() {
-	write_config
+	ccred_config
 	run_ccred -p p token
 	assert_failure 78
 	stdout_empty
@@ -448,7 +448,7 @@ EOF
 }
 
 @test "config: a group-writable config file is 78 naming the file" {
-	write_config <<EOF
+	ccred_config <<EOF
 [profile p]
 token_url = http://127.0.0.1:1/token
 client_id = c
@@ -461,7 +461,7 @@ EOF
 }
 
 @test "config: an unknown profile is 78" {
-	write_config <<EOF
+	ccred_config <<EOF
 [profile p]
 token_url = http://127.0.0.1:1/token
 client_id = c
@@ -476,7 +476,7 @@ EOF
 }
 
 @test "usage errors are 64 with empty stdout" {
-	write_config <<EOF
+	ccred_config <<EOF
 [profile p]
 token_url = http://127.0.0.1:1/token
 client_id = c
@@ -502,7 +502,7 @@ EOF
 		--log "$tmp/target.log"
 	_CCRED_TEST_SERVERS="${_CCRED_TEST_SERVERS:-} TARGET"
 	fault_start redirect --location "http://127.0.0.1:$TARGET_PORT/token"
-	write_config <<EOF
+	ccred_config <<EOF
 [profile p]
 token_url = $FAULT_URL
 client_id = c
@@ -524,7 +524,7 @@ EOF
 # --- git ---------------------------------------------------------------------
 
 git_config_profile() {
-	write_config <<EOF
+	ccred_config <<EOF
 [profile default]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
@@ -651,7 +651,7 @@ scan_during() {
 	printf '%s\n' "cat $tmp/secret" >"$tmp/marker"
 	# A real token endpoint that takes any secret: the fault server, mode ok.
 	fault_start ok
-	write_config <<EOF
+	ccred_config <<EOF
 [profile scan]
 token_url = $FAULT_URL
 client_id = scan-client
@@ -680,7 +680,7 @@ EOF
 	cp "$tmp/secret" "$tmp/pattern"
 	# The request (secret in its body) is sent; the answer never comes.
 	fault_start stall
-	write_config <<EOF
+	ccred_config <<EOF
 [profile scan]
 token_url = $FAULT_URL
 client_id = scan-client

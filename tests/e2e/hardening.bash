@@ -2,10 +2,10 @@
 # Helpers for the hardening tests (faults, discovery, proxy, security).
 # Load after common:   setup() { load common; load hardening; hx_home; }
 #
-#   hx_home                  HOME, XDG_* dirs under $BATS_TEST_TMPDIR (no bus,
-#                            no keyring); the user config is $HX_CONFIG
+#   hx_home                  ccred_env under $BATS_TEST_TMPDIR/hx with an
+#                            empty user config, $HX_CONFIG (profiles:
+#                            ccred_profile NAME KEY=VAL..., env.bash)
 #   hx_secret_file NAME VAL  writes VAL to a 0600 file, prints its path
-#   hx_profile NAME KEY=VAL...  appends [profile NAME] with those lines
 #   hx_run ARGS...           runs $CCRED ARGS; sets HX_RC, HX_OUT, HX_ERR (the
 #                            texts) and HX_MS (elapsed milliseconds); never
 #                            fails by itself
@@ -23,33 +23,15 @@ hx_ms() {
 }
 
 hx_home() {
-	local d=$BATS_TEST_TMPDIR/hx
-	mkdir -p "$d/home/.config/ccred" "$d/home/.cache" "$d/run"
-	chmod 700 "$d/home" "$d/run"
-	export HOME=$d/home XDG_RUNTIME_DIR=$d/run XDG_CONFIG_HOME=$d/home/.config \
-		XDG_CACHE_HOME=$d/home/.cache
-	unset CCRED_PROFILE CCRED_CONFIG http_proxy https_proxy HTTP_PROXY HTTPS_PROXY \
-		all_proxy ALL_PROXY no_proxy NO_PROXY
-	HX_CONFIG=$XDG_CONFIG_HOME/ccred/config
-	: >"$HX_CONFIG"
-	chmod 600 "$HX_CONFIG"
+	ccred_env "$BATS_TEST_TMPDIR/hx"
+	ccred_config </dev/null
+	HX_CONFIG=$CONFIG
 }
 
 hx_secret_file() {
 	local f=$BATS_TEST_TMPDIR/hx/secret-$1
 	(umask 077 && printf '%s\n' "$2" >"$f")
 	printf '%s\n' "$f"
-}
-
-hx_profile() {
-	local name=$1 kv
-	shift
-	{
-		printf '[profile %s]\n' "$name"
-		for kv in "$@"; do
-			printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-		done
-	} >>"$HX_CONFIG"
 }
 
 hx_run() {

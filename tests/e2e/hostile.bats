@@ -58,10 +58,10 @@ setup() {
 	local sec m
 	sec=$(hx_secret_file h hostile-secret)
 	while read -r m _; do
-		hx_profile "$m" token_url="$HOSTILE_ORIGIN/m/$m" client_id=hostile \
+		ccred_profile "$m" token_url="$HOSTILE_ORIGIN/m/$m" client_id=hostile \
 			secret_store="file $sec" cache=no username=ci \
 			url=http://git.example url=https://registry.example.com
-		hx_profile "c-$m" token_url="$HOSTILE_ORIGIN/m/$m" client_id=hostile \
+		ccred_profile "c-$m" token_url="$HOSTILE_ORIGIN/m/$m" client_id=hostile \
 			secret_store="file $sec"
 	done <"$BATS_FILE_TMPDIR/modes"
 	rm -f /tmp/ccred-hostile-pwned

@@ -46,7 +46,7 @@ teardown_file() {
 setup() {
 	load common
 	load ccred-helpers
-	ccred_test_home
+	ccred_env
 	# The installed command must find its own modules.
 	unset CCRED_MODULE_DIR
 }
@@ -60,7 +60,7 @@ teardown() {
 }
 
 post_config() {
-	write_config <<EOF
+	ccred_config <<EOF
 [profile post]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client

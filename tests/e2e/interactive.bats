@@ -12,7 +12,7 @@ setup() {
 	load common
 	load setup-helpers
 	command -v tmux >/dev/null || skip "tmux is not installed"
-	iso_home
+	ccred_env
 	CONF=$XDG_CONFIG_HOME/ccred/config
 	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
 	unset TMUX
@@ -126,7 +126,7 @@ secret_store = file ~/.config/ccred/work.secret"
 
 @test "secret set in tmux: the typed secret never appears on the screen" {
 	oidc_start
-	write_config "[profile t]
+	ccred_config "[profile t]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 secret_store = file ~/.config/ccred/t.secret"
@@ -150,7 +150,7 @@ secret_store = file ~/.config/ccred/t.secret"
 
 @test "Ctrl-C in tmux: at the secret prompt and at a question, echo back on, nothing stored" {
 	oidc_start
-	write_config "# mine
+	ccred_config "# mine
 [profile t]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
@@ -200,7 +200,7 @@ secret_store = file ~/.config/ccred/t.secret"
 # token comes after about 3 s, on the 4th attempt.
 slow_profile() {
 	fault_start 429-then-ok --fail-first 3
-	write_config "[profile slow]
+	ccred_config "[profile slow]
 token_url = $FAULT_URL
 client_id = c
 secret_store = env CCRED_TEST_SECRET
@@ -244,7 +244,7 @@ timeout = 20"
 
 @test "progress: a stalled endpoint shows it until the timeout, erased before the error" {
 	fault_start stall
-	write_config "[profile stall]
+	ccred_config "[profile stall]
 token_url = $FAULT_URL
 client_id = c
 secret_store = env CCRED_TEST_SECRET

@@ -13,7 +13,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 }
 
 teardown() {
@@ -53,7 +53,7 @@ size_clients() {
 
 # profile_len N: profile t for client len-N, secret in libsecret.
 profile_len() {
-	write_config "[profile t]
+	ccred_config "[profile t]
 token_url = $OIDC_TOKEN_URL
 client_id = len-$1
 timeout = 5

@@ -21,9 +21,9 @@ teardown() {
 @test "plain http never goes through a proxy: not the profile's, not http_proxy's or all_proxy's" {
 	oidc_start
 	proxy_start
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $HX_POST" proxy="$PROXY_URL" cache=no
-	hx_profile e token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile e token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $HX_POST" cache=no
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
@@ -42,7 +42,7 @@ teardown() {
 @test "profile proxy over https: a CONNECT tunnel, TLS still verified end to end" {
 	oidc_start --https
 	proxy_start
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $HX_POST" proxy="$PROXY_URL" ca_file="$OIDC_CA"
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
@@ -61,7 +61,7 @@ teardown() {
 @test "https_proxy from the environment, and no_proxy skips it" {
 	oidc_start --https
 	proxy_start
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $HX_POST" ca_file="$OIDC_CA" cache=no
 	https_proxy=$PROXY_URL hx_run -p o token
 	assert_equal "$HX_RC" 0
@@ -75,7 +75,7 @@ teardown() {
 @test "the profile's proxy wins over the environment's" {
 	oidc_start --https
 	proxy_start
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $HX_POST" proxy="$PROXY_URL" ca_file="$OIDC_CA"
 	# A proxy on a closed port: used, it would fail the request.
 	https_proxy=http://127.0.0.1:9 hx_run -p o token
@@ -85,7 +85,7 @@ teardown() {
 
 @test "a dead proxy: 75 within the timeout, naming the proxy" {
 	oidc_start --https
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="file $HX_POST" proxy=http://127.0.0.1:9 timeout=3 ca_file="$OIDC_CA"
 	hx_run -p o token
 	hx_assert_failure 75

@@ -76,9 +76,9 @@ wait_for() {
 	secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 	rnd=$(hx_secret_file rnd "$secret")
 	HX_GATE=$d/go
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client \
 		secret_store="$(gate_store "$post")"
-	hx_profile f token_url="$FAULT_URL" client_id=c secret_store="$(gate_store "$rnd")" \
+	ccred_profile f token_url="$FAULT_URL" client_id=c secret_store="$(gate_store "$rnd")" \
 		auth_method=client_secret_basic
 	(
 		# bash builtins only: a snapshot must be quick to catch short lives.
@@ -116,8 +116,8 @@ wait_for() {
 	local post basic
 	post=$(hx_secret_file post post-secret-1)
 	basic=$(hx_secret_file basic basic-secret-1)
-	hx_profile p token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $post"
-	hx_profile b token_url="$OIDC_TOKEN_URL" client_id=basic-client secret_store="file $basic" \
+	ccred_profile p token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $post"
+	ccred_profile b token_url="$OIDC_TOKEN_URL" client_id=basic-client secret_store="file $basic" \
 		auth_method=client_secret_basic
 	cat "$post" "$basic" >"$HX_PATS"
 	printf 'post-client:post-secret-1' | base64 -w0 >>"$HX_PATS"
@@ -154,9 +154,9 @@ trace_over() {
 		token_endpoint_auth_method: "client_secret_basic"}]' >"$d/clients.json"
 	oidc_start "$1" --clients="$d/clients.json"
 	(umask 077 && printf '%s\n' "$secret" >"$d/tb-secret")
-	hx_profile b token_url="$OIDC_TOKEN_URL" client_id=tb-client secret_store="file $d/tb-secret" \
+	ccred_profile b token_url="$OIDC_TOKEN_URL" client_id=tb-client secret_store="file $d/tb-secret" \
 		auth_method=client_secret_basic ca_file="$OIDC_CA" cache=no
-	hx_profile p token_url="$OIDC_TOKEN_URL" client_id=tb-client secret_store="file $d/tb-secret" \
+	ccred_profile p token_url="$OIDC_TOKEN_URL" client_id=tb-client secret_store="file $d/tb-secret" \
 		auth_method=client_secret_post ca_file="$OIDC_CA" cache=no
 	enc=$(jq -rn --arg s "$secret" '$s | @uri')
 	{
@@ -241,7 +241,7 @@ as_nobody() {
 
 	(cd "$d" && ulimit -S -c "$(ulimit -H -c)" &&
 		HOME=$d/home XDG_RUNTIME_DIR=$d/run XDG_CONFIG_HOME=$d/home/.config \
-		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$CCRED" -p o token \
+		CCRED_SYSCONFDIR=$d/etc exec setpriv --reuid=65534 --regid=65534 --clear-groups "$CCRED" -p o token \
 		>"$d/out" 2>"$d/err") &
 	pid=$!
 	# Wait until ccred is in the fetch: its store command is running, and
@@ -265,9 +265,9 @@ as_nobody() {
 	oidc_start
 	local sec bad
 	sec=$(hx_secret_file post post-secret-1)
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
-	hx_profile d issuer="$OIDC_ISSUER" client_id=post-client secret_store="file $sec" scope=api:read
-	hx_profile s token_url="$OIDC_TOKEN_URL" client_id=new-client \
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
+	ccred_profile d issuer="$OIDC_ISSUER" client_id=post-client secret_store="file $sec" scope=api:read
+	ccred_profile s token_url="$OIDC_TOKEN_URL" client_id=new-client \
 		secret_store="file $HOME/secrets/new-client"
 	umask 000
 	hx_run -p o token
@@ -302,7 +302,7 @@ cached_profile() {
 	oidc_start
 	local sec
 	sec=$(hx_secret_file post post-secret-1)
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
 	hx_run -p o token
 	assert_equal "$HX_RC" 0
 	HX_FIRST=$HX_OUT
@@ -368,7 +368,7 @@ expect_refetch() {
 @test "a config of another user, or writable by others, is refused (78)" {
 	local sec
 	sec=$(hx_secret_file post post-secret-1)
-	hx_profile o token_url=http://127.0.0.1:9/token client_id=post-client \
+	ccred_profile o token_url=http://127.0.0.1:9/token client_id=post-client \
 		secret_store="file $sec"
 	chown 65534 "$HX_CONFIG"
 	hx_run -p o token
@@ -386,7 +386,7 @@ expect_refetch() {
 	local sec real=$BATS_TEST_TMPDIR/hx/dotfiles/ccred.conf
 	sec=$(hx_secret_file post post-secret-1)
 	mkdir -p "${real%/*}"
-	hx_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
+	ccred_profile o token_url="$OIDC_TOKEN_URL" client_id=post-client secret_store="file $sec"
 	mv "$HX_CONFIG" "$real"
 	ln -s "$real" "$HX_CONFIG"
 	# One's own file through a link (dotfile managers do this): read.
@@ -413,8 +413,8 @@ expect_refetch() {
 	# its own pointers over the start of a block it takes back.
 	secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 	sec=$(hx_secret_file heap "$secret")
-	hx_profile post token_url="$FAULT_URL" client_id=c secret_store="file $sec"
-	hx_profile basic token_url="$FAULT_URL" client_id=c secret_store="file $sec" \
+	ccred_profile post token_url="$FAULT_URL" client_id=c secret_store="file $sec"
+	ccred_profile basic token_url="$FAULT_URL" client_id=c secret_store="file $sec" \
 		auth_method=client_secret_basic
 	marker=memscan-marker-$RANDOM$RANDOM
 	for m in post basic; do

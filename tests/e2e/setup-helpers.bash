@@ -1,11 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Helpers for the secret-store, configure and doctor tests.  Load after
-# common:   setup() { load common; load setup-helpers; iso_home; }
+# common:   setup() { load common; load setup-helpers; ccred_env; }
+# (the environment, config and profiles: env.bash, through common)
 #
-#   iso_home                  a private HOME/XDG layout under $BATS_TEST_TMPDIR,
-#                             no session bus, no system config, no profile
-#   write_config TEXT         the user config (mode 0600)
-#   extra_clients             writes $CLIENTS_FILE for oidc_start --clients=FILE:
+#   extra_clients             writes $CLIENTS_FILE for oidc_start --clients=FILE
+#                             (in setup_file too, for a file's one server):
 #                             clients whose secrets a test chooses, exported as
 #                             SPECIAL_SECRET, LONG_SECRET, SPACE_SECRET and
 #                             WATCH_SECRET (never on a command line: they go
@@ -17,26 +16,9 @@
 #                             answers each PROMPT with ANSWER once it appears,
 #                             records the whole terminal in LOG; CMD's status
 
-iso_home() {
-	local t=$BATS_TEST_TMPDIR
-	mkdir -p "$t/home/.config" "$t/home/.cache" "$t/home/.local/share" "$t/run" "$t/etc"
-	chmod 700 "$t/home" "$t/run"
-	export HOME=$t/home XDG_CONFIG_HOME=$t/home/.config XDG_CACHE_HOME=$t/home/.cache
-	export XDG_DATA_HOME=$t/home/.local/share XDG_RUNTIME_DIR=$t/run
-	# The installed system config is not this test's business.
-	export CCRED_SYSCONFDIR=$t/etc
-	unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CCRED_PROFILE CCRED_CONFIG
-	unset CREDENTIALS_DIRECTORY
-}
-
-write_config() {
-	mkdir -p "$XDG_CONFIG_HOME/ccred"
-	printf '%s\n' "$1" >"$XDG_CONFIG_HOME/ccred/config"
-	chmod 600 "$XDG_CONFIG_HOME/ccred/config"
-}
-
 extra_clients() {
-	local f=$BATS_TEST_TMPDIR/clients.json i
+	local f i
+	f=$(_ccred_tmp)/clients.json
 	# Every printable ASCII character a form or Basic header must escape.
 	SPECIAL_SECRET='sp ace+plus&amp=eq%25pct/sl?q#h"dq'"'"'sq\bs:co@at~ti'
 	LONG_SECRET=

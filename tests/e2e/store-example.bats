@@ -35,7 +35,7 @@ setup_file() {
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 	unset CCRED_MODULE_DIR MAKEFLAGS MFLAGS MAKELEVEL
 	PREFIX=$BATS_FILE_TMPDIR/prefix
 	[ -x "$PREFIX/bin/ccred" ] || skip "the source tree is configured in place"
@@ -89,7 +89,7 @@ teardown() {
 
 @test "store example: its results mean what the stack expects" {
 	oidc_start
-	write_config "[profile r13]
+	ccred_config "[profile r13]
 token_url = $OIDC_TOKEN_URL
 client_id = post-client
 secret_store = rot13file ~/r13.secret
@@ -124,7 +124,7 @@ secret_store = env CCRED_TEST_SECRET"
 	# shellcheck disable=SC2046 # pkg-config's words are meant to split
 	cc -fPIC -shared -fvisibility=hidden $(pkg-config --cflags "$PREFIX/lib/pkgconfig/libccred.pc") \
 		-o "$PREFIX/lib/ccred/stores/abi99.so" "$d/abi99.c"
-	write_config "[profile x]
+	ccred_config "[profile x]
 token_url = http://127.0.0.1:9/token
 client_id = c
 secret_store = abi99 ~/x

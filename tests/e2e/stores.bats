@@ -3,20 +3,19 @@
 # The secret-store stack, end to end through the ccred command, against the
 # real oidc-provider and a real headless gnome-keyring.
 #
-# The first part is one conformance battery, in the spirit of git's
-# t/lib-credential.sh helper_test, run against every writable store
-# (libsecret, file): set, status, a token through a real token request,
-# overwrite, delete, delete again, special-character, unicode and 4 KiB
-# secrets, and the trailing newline rule.  Then the stack's own rules, the
-# read-only stores (env, command, systemd) and the secret's absence from
-# every command line.
+# The cases every store must pass (set, status, a token, overwrite,
+# delete, special, 4 KiB, unicode and PEM secrets, the newline rule, never
+# on a command line) are one battery over every store: store-battery.bats.
+# Here: the stack's own rules, what is particular to a store (libsecret's
+# item attributes, the command store's timeout, systemd's directory), and
+# the secret's absence from every command line and from memory.
 
 bats_require_minimum_version 1.5.0
 
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 }
 
 teardown() {
@@ -53,7 +52,7 @@ timeout = 5"
 	for l in "$@"; do
 		cfg+=$'\n'"secret_store = $l"
 	done
-	write_config "$cfg"
+	ccred_config "$cfg"
 }
 
 # set_secret FMT [ARGS]: printf FMT into `ccred -p t secret set`.
@@ -62,200 +61,6 @@ set_secret() {
 	shift
 	# shellcheck disable=SC2059 # the format is the point
 	printf "$fmt" "$@" | "$CCRED" -p t secret set
-}
-
-# --- the conformance battery -------------------------------------------------
-
-battery_set_status_token() {
-	oidc_start
-	use_store "$1"
-	profile_t post-client "$STORE_LINE"
-	run --separate-stderr set_secret '%s\n' post-secret-1
-	assert_success
-	assert_output ''
-	[[ $stderr == *"stored the client secret of profile 't' in $STORE_DESC"* ]]
-	# Exactly the secret, without the newline it was typed with.
-	run cmp <(store_raw "$1" post-client) <(printf '%s' post-secret-1)
-	assert_success
-	run --separate-stderr "$CCRED" -p t secret status
-	assert_success
-	assert_output --partial "profile 't': client secret found in $STORE_DESC"
-	refute_output --partial post-secret-1
-	run --separate-stderr "$CCRED" -p t token
-	assert_success
-	assert_equal "${#output}" 43
-	assert_equal "$(oidc_grants post-client)" 1
-}
-
-battery_overwrite() {
-	oidc_start
-	use_store "$1"
-	profile_t post-client "$STORE_LINE"
-	run set_secret '%s\n' wrong-secret
-	assert_success
-	run --separate-stderr "$CCRED" -p t token
-	assert_failure 77
-	assert_output ''
-	[[ $stderr == *invalid_client* ]]
-	run set_secret '%s\n' post-secret-1
-	assert_success
-	run cmp <(store_raw "$1" post-client) <(printf '%s' post-secret-1)
-	assert_success
-	run --separate-stderr "$CCRED" -p t token
-	assert_success
-	assert_equal "$(oidc_grants post-client)" 1
-}
-
-battery_delete() {
-	oidc_start
-	use_store "$1"
-	profile_t post-client "$STORE_LINE"
-	run set_secret '%s\n' post-secret-1
-	assert_success
-	run "$CCRED" -p t token
-	assert_success
-	run --separate-stderr "$CCRED" -p t secret delete
-	assert_success
-	[[ $stderr == *"deleted the client secret of profile 't' from $STORE_DESC"* ]]
-	run store_raw "$1" post-client
-	assert_output ''
-	# The cached token outlives the secret; a fresh request does not.
-	run "$CCRED" -p t logout
-	assert_success
-	run --separate-stderr "$CCRED" -p t secret status
-	assert_failure 69
-	assert_output ''
-	run --separate-stderr "$CCRED" -p t token
-	assert_failure 69
-	assert_output ''
-	[[ $stderr == *"no client secret for profile 't'"* ]]
-	# Deleting again finds nothing, and says so.
-	run --separate-stderr "$CCRED" -p t secret delete
-	assert_failure 69
-	[[ $stderr == *"no stored secret for profile 't'"* ]]
-	assert_equal "$(oidc_grants post-client)" 1
-}
-
-battery_special_and_long() {
-	extra_clients
-	oidc_start --clients="$CLIENTS_FILE"
-	use_store "$1"
-	profile_t special-client "$STORE_LINE"
-	run set_secret '%s\n' "$SPECIAL_SECRET"
-	assert_success
-	run cmp <(store_raw "$1" special-client) <(printf '%s' "$SPECIAL_SECRET")
-	assert_success
-	run --separate-stderr "$CCRED" -p t token
-	assert_success
-	# The same secret in HTTP Basic (form-urlencoded first, RFC 6749 2.3.1).
-	profile_t specialb-client "$STORE_LINE"
-	printf 'auth_method = client_secret_basic\n' >>"$XDG_CONFIG_HOME/ccred/config"
-	run set_secret '%s' "$SPECIAL_SECRET"
-	assert_success
-	run --separate-stderr "$CCRED" -p t token
-	assert_success
-	# 4 KiB.
-	profile_t long-client "$STORE_LINE"
-	run set_secret '%s\n' "$LONG_SECRET"
-	assert_success
-	run cmp <(store_raw "$1" long-client) <(printf '%s' "$LONG_SECRET")
-	assert_success
-	run --separate-stderr "$CCRED" -p t token
-	assert_success
-	assert_equal "$(oidc_grants special-client)" 1
-	assert_equal "$(oidc_grants specialb-client)" 1
-	assert_equal "$(oidc_grants long-client)" 1
-}
-
-battery_unicode() {
-	oidc_start
-	use_store "$1"
-	profile_t post-client "$STORE_LINE"
-	local uni='pä§s wörd ✓ 秘密 ☃'
-	run set_secret '%s\n' "$uni"
-	assert_success
-	run cmp <(store_raw "$1" post-client) <(printf '%s' "$uni")
-	assert_success
-	run "$CCRED" -p t secret status
-	assert_success
-	# A conforming server accepts only printable ASCII in a client secret
-	# (RFC 6749 appendix A.2; oidc-provider refuses to register any other):
-	# the request with it reaches the server and is rejected, not mangled
-	# into something else on the way.
-	run --separate-stderr "$CCRED" -p t token
-	assert_failure 77
-	assert_equal "$(oidc_grant_errors post-client)" 1
-}
-
-battery_newlines() {
-	oidc_start
-	use_store "$1"
-	profile_t post-client "$STORE_LINE"
-	# One trailing LF or CRLF is not part of the secret; nothing else is cut.
-	run set_secret '%s\r\n' post-secret-1
-	assert_success
-	run cmp <(store_raw "$1" post-client) <(printf '%s' post-secret-1)
-	assert_success
-	run "$CCRED" -p t token
-	assert_success
-	run set_secret '%s' post-secret-1
-	assert_success
-	run cmp <(store_raw "$1" post-client) <(printf '%s' post-secret-1)
-	assert_success
-	run --separate-stderr set_secret '\n'
-	assert_failure 65
-	[[ $stderr == *"the secret is empty"* ]]
-	assert_equal "$(oidc_grants post-client)" 1
-}
-
-@test "conformance libsecret: set, status, a token through a real request" {
-	battery_set_status_token libsecret
-}
-
-@test "conformance file: set, status, a token through a real request" {
-	battery_set_status_token file
-	run stat -c %a "$HOME/.config/ccred/t.secret"
-	assert_output 600
-}
-
-@test "conformance libsecret: overwrite" {
-	battery_overwrite libsecret
-}
-
-@test "conformance file: overwrite" {
-	battery_overwrite file
-}
-
-@test "conformance libsecret: delete, delete again" {
-	battery_delete libsecret
-}
-
-@test "conformance file: delete, delete again" {
-	battery_delete file
-}
-
-@test "conformance libsecret: special characters and a 4 KiB secret" {
-	battery_special_and_long libsecret
-}
-
-@test "conformance file: special characters and a 4 KiB secret" {
-	battery_special_and_long file
-}
-
-@test "conformance libsecret: a unicode secret is kept byte for byte" {
-	battery_unicode libsecret
-}
-
-@test "conformance file: a unicode secret is kept byte for byte" {
-	battery_unicode file
-}
-
-@test "conformance libsecret: one trailing newline (LF or CRLF) is dropped" {
-	battery_newlines libsecret
-}
-
-@test "conformance file: one trailing newline (LF or CRLF) is dropped" {
-	battery_newlines file
 }
 
 @test "libsecret: the item is found by secret-tool with client_id and token_url" {

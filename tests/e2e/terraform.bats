@@ -10,35 +10,13 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	load common
-	local d=$BATS_TEST_TMPDIR
-	mkdir -p "$d/home/.config/ccred" "$d/home/.cache" "$d/run"
-	chmod 700 "$d/home" "$d/run"
-	export HOME=$d/home XDG_CONFIG_HOME=$d/home/.config XDG_CACHE_HOME=$d/home/.cache \
-		XDG_RUNTIME_DIR=$d/run XDG_DATA_HOME=$d/home/.local/share
-	unset CCRED_CONFIG CCRED_PROFILE
+	ccred_caller_env
 	# this machine's environment names its own CLI config: never read it
-	export TF_CLI_CONFIG_FILE=$d/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-	SECRET_FILE=$d/client-secret
-	(umask 077 && printf 'post-secret-1\n' >"$SECRET_FILE")
-	CONFIG=$XDG_CONFIG_HOME/ccred/config
-	oidc_start
+	export TF_CLI_CONFIG_FILE=$BATS_TEST_TMPDIR/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 }
 
 teardown() {
 	ccred_test_teardown
-}
-
-# profile NAME [KEY=VALUE...]: a profile for post-client, secret in a file.
-profile() {
-	local name=$1 kv
-	shift
-	{
-		printf '[profile %s]\ntoken_url = %s\nclient_id = post-client\n' "$name" "$OIDC_TOKEN_URL"
-		for kv in "$@"; do
-			printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-		done
-		printf 'secret_store = file %s\n' "$SECRET_FILE"
-	} >>"$CONFIG"
 }
 
 # A private /etc/hosts naming registry.localhost (Terraform wants a dot in a
@@ -98,7 +76,7 @@ tf_init() {
 	need_terraform
 	reg_start
 	tf_project
-	profile reg "url=https://$REG_HOST/"
+	ccred_profile reg "url=https://$REG_HOST/"
 	# the helper where terraform looks for it, made by ccred itself
 	run "$CCRED" terraform setup
 	assert_success
@@ -122,7 +100,7 @@ tf_init() {
 	need_terraform
 	reg_start
 	tf_project
-	profile other "url=https://registry.localhost/"
+	ccred_profile other "url=https://registry.localhost/"
 	run "$CCRED" terraform setup
 	assert_success
 	tf_init
@@ -135,7 +113,7 @@ tf_init() {
 # --- the protocol, spoken directly -------------------------------------------
 
 @test "terraform protocol: get HOST answers {\"token\":TOKEN} for https://HOST, as the link name too" {
-	profile reg "url=https://reg.example:8443/"
+	ccred_profile reg "url=https://reg.example:8443/"
 	run --separate-stderr "$CCRED" terraform get reg.example:8443
 	assert_success
 	tok=$("$CCRED" -p reg token)
@@ -153,7 +131,7 @@ tf_init() {
 }
 
 @test "terraform protocol: no profile for the host, \$CCRED_PROFILE, the only profile: {}" {
-	profile only
+	ccred_profile only
 	CCRED_PROFILE=only run --separate-stderr "$CCRED" terraform get app.terraform.io
 	assert_success
 	assert_output '{}'
@@ -161,8 +139,8 @@ tf_init() {
 }
 
 @test "terraform protocol: -p naming a profile whose url does not match the host answers {}" {
-	profile reg "url=https://reg.example/"
-	profile other "url=https://other.example/"
+	ccred_profile reg "url=https://reg.example/"
+	ccred_profile other "url=https://other.example/"
 	run --separate-stderr "$CCRED" -p other terraform get reg.example
 	assert_success
 	assert_output '{}'
@@ -170,7 +148,7 @@ tf_init() {
 }
 
 @test "terraform protocol: unknown verbs, a missing or bad HOST are usage errors (64), stdout empty" {
-	profile reg "url=https://reg.example/"
+	ccred_profile reg "url=https://reg.example/"
 	# the well-formed call beside them is served
 	run --separate-stderr "$CCRED" terraform forget reg.example
 	assert_success
@@ -186,7 +164,7 @@ tf_init() {
 }
 
 @test "terraform protocol: store reads and drops its JSON; forget drops the cached token" {
-	profile reg "url=https://reg.example/"
+	ccred_profile reg "url=https://reg.example/"
 	run --separate-stderr bash -c 'printf "{\"token\":\"pasted-login-token\"}\n" | "$1" terraform store reg.example' _ "$CCRED"
 	assert_success
 	assert_output ''

@@ -15,31 +15,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The driver past the reader: not what is fuzzed here. */
-int url_call(const struct url_caller *c, const struct opts *o, const char *url, bool erase,
-             const void *req)
-{
-	(void)c;
-	(void)o;
-	(void)url;
-	(void)erase;
-	(void)req;
-	return 0;
-}
-
 const char *progname = "docker-credential-ccred";
-
-void errorf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-/* Only the operation dispatcher calls it, which the harness never runs. */
-void die_usage(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
 
 static struct ccred_ctx *ctx;
 static int input_fd = -1;

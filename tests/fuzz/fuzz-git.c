@@ -3,7 +3,7 @@
  * libFuzzer harness: the git credential protocol reader.  helper/git.c is
  * compiled into this file, so its static reader is reached exactly as the
  * command builds it (it still includes only <ccred/ccred.h>); the rest of
- * the command it needs is stubbed below.  Input arrives as git's stdin.
+ * the command it needs is stubbed (cmd-stubs.c).  Input arrives as git's stdin.
  */
 #include "../../helper/git.c"
 
@@ -12,38 +12,7 @@
 
 const char *progname = "ccred";
 
-/* Messages are not what is tested; keep the fuzzer's output readable. */
-void errorf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-struct ccred_ctx *open_ctx(const struct opts *o, int *status)
-{
-	(void)o;
-	*status = 0;
-	return NULL;
-}
-
-int report(struct ccred_ctx *ctx, ccred_error rc)
-{
-	(void)ctx;
-	return (int)rc;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The driver past the reader: not what is fuzzed here. */
-int url_call(const struct url_caller *c, const struct opts *o, const char *url, bool erase,
-             const void *req)
-{
-	(void)c;
-	(void)o;
-	(void)url;
-	(void)erase;
-	(void)req;
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,8 @@
  * libFuzzer harness: what kubectl hands `ccred kubectl` in
  * KUBERNETES_EXEC_INFO, through the reader the command uses
  * (kube_exec_info_version in helper/kubectl.c, on helper/jsonin.c, linked
- * as the command builds them; the rest of the command is stubbed below).
+ * as the command builds them; the rest of the command is stubbed in
+ * cmd-stubs.c).
  * The input is the variable's value: it ends at the first NUL byte, as an
  * environment string does.
  */
@@ -16,30 +17,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 const char *progname = "ccred";
-
-void errorf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void die_usage(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
-
-struct ccred_ctx *open_ctx(const struct opts *o, int *status)
-{
-	(void)o;
-	*status = 0;
-	return NULL;
-}
-
-int report(struct ccred_ctx *ctx, ccred_error rc)
-{
-	(void)ctx;
-	return (int)rc;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

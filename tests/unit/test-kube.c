@@ -2,7 +2,7 @@
 /* The command's KUBERNETES_EXEC_INFO reader (kube_exec_info_version in
  * helper/kubectl.c, on helper/jsonin.c): the apiVersion kubectl names, and
  * every way that text can be malformed.  The rest of the command is
- * stubbed below. */
+ * stubbed (tests/fuzz/cmd-stubs.c). */
 #include "check.h"
 #include "helper.h"
 
@@ -10,30 +10,6 @@
 #include <string.h>
 
 const char *progname = "ccred";
-
-void errorf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void die_usage(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
-
-struct ccred_ctx *open_ctx(const struct opts *o, int *status)
-{
-	(void)o;
-	*status = 0;
-	return NULL;
-}
-
-int report(struct ccred_ctx *ctx, ccred_error rc)
-{
-	(void)ctx;
-	return (int)rc;
-}
 
 static char why[160];
 
