@@ -116,6 +116,7 @@ static int cargo_get(const struct opts *o, const struct cargo_req *r)
 		status = cargo_other(ctx, rc);
 		goto out;
 	}
+	refresh_note(ctx, tok);
 	out_adds(&out, "{\"Ok\":{\"kind\":\"get\",\"token\":");
 	/* cargo sends the token as the whole Authorization value */
 	{

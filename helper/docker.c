@@ -156,6 +156,7 @@ static int docker_get_erase(const struct opts *o, bool erase)
 		status = docker_report(ctx, rc);
 		goto out;
 	}
+	refresh_note(ctx, tok);
 	tokview_of(&v, ctx, tok);
 	if (write_docker(&out, &v, url, ccred_profile_get(ctx, NULL, "username")) == 0)
 		status = out_flush(&out);

@@ -130,6 +130,7 @@ int cmd_git(const struct opts *o, int argc, char **argv)
 		status = report(ctx, rc);
 		goto out;
 	}
+	refresh_note(ctx, tok);
 	tokview_of(&v, ctx, tok);
 	if (write_git(&out, &v, req.authtype, ccred_profile_get(ctx, NULL, "username")) == 0) {
 		status = out_flush(&out);

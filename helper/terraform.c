@@ -81,6 +81,7 @@ static int tf_get_forget(const struct opts *o, const char *host, bool forget)
 		status = report(ctx, rc);
 		goto out;
 	}
+	refresh_note(ctx, tok);
 	out_adds(&out, "{\"token\":");
 	out_json_string(&out, ccred_token_value(tok));
 	out_adds(&out, "}\n");

@@ -90,6 +90,7 @@ enum ccredi_key {
 	K_TIMEOUT,
 	K_USERNAME,
 	K_CACHE,
+	K_REFRESH_AHEAD,
 	K_NSCALAR,
 	/* list keys */
 	K_URL = K_NSCALAR,
@@ -127,6 +128,7 @@ struct ccredi_profile {
 	const char *token_url, *issuer, *client_id, *scope, *audience, *resource;
 	const char *auth_method, *ca_file, *ca_path, *proxy, *username;
 	long min_ttl; /* -1: default rule */
+	long refresh_ahead; /* -1: default rule; 0: off */
 	long timeout; /* seconds */
 	bool cache;
 	const struct ccredi_strlist *urls, *stores;
@@ -291,6 +293,14 @@ int ccredi_cache_format(struct ccredi_buf *b, const char *key, const struct ccre
 int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
                        char *why, size_t whylen);
 
+/* The refresh record, STEM.refresh, beside the entry: the Unix time in ms
+ * before which no refresh ahead starts.  read: 0, or -1 when there is no
+ * valid record; write: 0, or -1 + why. */
+int ccredi_refresh_record_read(int dirfd, const char *stem, long long *not_before_ms);
+int ccredi_refresh_record_write(int dirfd, const char *stem, long long not_before_ms, char *why,
+                                size_t whylen);
+void ccredi_refresh_record_remove(int dirfd, const char *stem);
+
 /* ------------------------------------------------------------ lock.c */
 /* Takes an exclusive flock on STEM.lock within timeout_ms; returns the fd
  * or -1 (errno ETIMEDOUT on timeout).  *waited: another process held it. */
@@ -336,6 +346,23 @@ int ccredi_user_config_path(char *buf, size_t len);
 char *ccredi_cache_dir_path(void);
 /* Replaces *slot with a copy of s; returns the copy (NULL: out of memory). */
 const char *ccredi_set_str(char **slot, const char *s);
+
+/* ------------------------------------------------------------ token.c */
+/* The min_ttl a cached token must still have (an explicit one, else 60 s
+ * capped at half its lifetime). */
+long ccredi_effective_min_ttl(const struct ccred_ctx *ctx, time_t obtained, time_t expires);
+/* One fetch of the selected profile's token, written to the cache entry
+ * STEM of key when dirfd >= 0. */
+struct ccred_token;
+ccred_error ccredi_fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char *stem,
+                                   const char *key, struct ccred_token **tokp);
+
+/* ------------------------------------------------------------ refresh.c */
+/* Whether a hit on entry e (of the selected profile, cache entry STEM)
+ * should start a refresh ahead: inside the window, no refresh failed or
+ * began within the record's time, and no fetch at work under the lock. */
+bool ccredi_refresh_due(struct ccred_ctx *ctx, int dirfd, const char *stem,
+                        const struct ccredi_cache_entry *e);
 
 /* ------------------------------------------------------------ fetch.c */
 /* Asks the token endpoint; fills resp and the request start time. */

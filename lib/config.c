@@ -24,6 +24,7 @@ static const char *const key_names[K_NKEYS] = {
 	[K_AUTH_METHOD] = "auth_method", [K_MIN_TTL] = "min_ttl", [K_CA_FILE] = "ca_file",
 	[K_CA_PATH] = "ca_path",     [K_PROXY] = "proxy",         [K_TIMEOUT] = "timeout",
 	[K_USERNAME] = "username",   [K_CACHE] = "cache",         [K_URL] = "url",
+	[K_REFRESH_AHEAD] = "refresh_ahead",
 	[K_SECRET_STORE] = "secret_store",
 };
 
@@ -166,6 +167,11 @@ static bool value_ok(int key, const char *v, char *why, size_t whylen)
 		if (ccredi_parse_long(v, 0, 86400L * 366, &n))
 			return true;
 		snprintf(why, whylen, "min_ttl must be a number of seconds (0 or more)");
+		return false;
+	case K_REFRESH_AHEAD:
+		if (ccredi_parse_long(v, 0, 86400L * 366, &n))
+			return true;
+		snprintf(why, whylen, "refresh_ahead must be a number of seconds (0 turns it off)");
 		return false;
 	case K_TIMEOUT:
 		if (ccredi_parse_long(v, 1, 3600, &n))
@@ -481,6 +487,9 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	p->proxy = v[K_PROXY];
 	p->username = v[K_USERNAME] ? v[K_USERNAME] : v[K_CLIENT_ID];
 	p->min_ttl = -1;
+	p->refresh_ahead = -1;
+	if (v[K_REFRESH_AHEAD])
+		ccredi_parse_long(v[K_REFRESH_AHEAD], 0, 86400L * 366, &p->refresh_ahead);
 	if (v[K_MIN_TTL])
 		ccredi_parse_long(v[K_MIN_TTL], 0, 86400L * 366, &p->min_ttl);
 	p->timeout = 30;
