@@ -359,8 +359,8 @@ ccred_error ccredi_fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char 
 
 /* ------------------------------------------------------------ refresh.c */
 /* Whether a hit on entry e (of the selected profile, cache entry STEM)
- * should start a refresh ahead: inside the window, no refresh failed or
- * began within the record's time, and no fetch at work under the lock. */
+ * should start a refresh ahead: inside the window, and the refresh record
+ * holds none off (one at work, or one failed less than 10 s ago). */
 bool ccredi_refresh_due(struct ccred_ctx *ctx, int dirfd, const char *stem,
                         const struct ccredi_cache_entry *e);
 

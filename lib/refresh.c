@@ -68,25 +68,22 @@ bool ccredi_refresh_due(struct ccred_ctx *ctx, int dirfd, const char *stem,
 {
 	long ra = window(ctx, e->obtained, e->expires);
 	long long left = (long long)(e->expires - time(NULL));
-	bool waited;
-	int fd;
 
 	if (ra <= 0 || left >= ra)
 		return false;
-	/* Only a hit inside the window pays for these two looks, so that a
-	 * crowd of callers does not start a refresher each for nothing. */
+	/*
+	 * Only a hit inside the window pays for this look, so that callers
+	 * start no refresher while one is at work (its record is written as
+	 * soon as it holds the lock) or for 10 s after one failed.  The lock
+	 * itself is not probed here: a probe holds it for an instant, and a
+	 * refresher trying it then would give up for nothing.
+	 */
 	if (held_off(ctx, dirfd, stem, wall_ms())) {
-		ccredi_trace(ctx, 1, "refresh: inside refresh_ahead (%ld s), but a refresh failed "
-		                     "or began less than 10 s ago",
+		ccredi_trace(ctx, 1, "refresh: inside refresh_ahead (%ld s), but a refresh is at "
+		                     "work, or failed less than 10 s ago",
 		             ra);
 		return false;
 	}
-	if ((fd = ccredi_lock_take(dirfd, stem, 0, &waited)) < 0) {
-		ccredi_trace(ctx, 1, "refresh: inside refresh_ahead (%ld s), but %s", ra,
-		             errno == ETIMEDOUT ? "another ccred is fetching" : "the lock is refused");
-		return false;
-	}
-	ccredi_lock_release(fd);
 	ccredi_trace(ctx, 1, "refresh: inside refresh_ahead (%ld s): a refresh is due", ra);
 	return true;
 }

@@ -131,8 +131,8 @@ CCRED_API void ccred_token_free(struct ccred_token *tok);
  * before expiry down to min_ttl) is handed out as any hit, and
  * ccred_token_refresh_due(tok) is non-zero: a refresh is due.  It is zero for
  * a token just fetched, outside the window, with refresh_ahead = 0 or
- * cache = no, while another process fetches the same token, and for 10 s
- * after a refresh failed.  tok NULL gives 0.
+ * cache = no, while a refresh of the same token is at work, and for 10 s
+ * after one failed.  tok NULL gives 0.
  *
  * The library never forks or starts a thread: a program that wants the
  * token renewed before its callers have to wait calls ccred_token_refresh
