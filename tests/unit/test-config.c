@@ -244,6 +244,95 @@ static void test_split_words(void)
 	ccredi_strlist_clear(&w);
 }
 
+/* The key list (CCREDI_KEYS) makes every name, and the defaults. */
+static void test_key_table(void)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "";
+
+	for (int k = 0; k < K_NKEYS; k++) {
+		CHECK(ccredi_key_name(k) != NULL);
+		CHECK_INT(ccredi_key_lookup(ccredi_key_name(k)), k);
+	}
+	CHECK_INT(ccredi_key_lookup("token_url"), K_TOKEN_URL);
+	CHECK_INT(ccredi_key_lookup("secret_store"), K_SECRET_STORE);
+	CHECK(K_URL >= K_NSCALAR && K_SECRET_STORE >= K_NSCALAR && K_CACHE < K_NSCALAR);
+	CHECK_INT(ccredi_key_lookup("tokenurl"), -1);
+	CHECK_INT(parse(&cfg, "[profile a]\ntoken_url = https://h/t\nclient_id = c\n", err,
+	                sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.auth_method, "client_secret_post");
+	CHECK_STR(p.username, "c");
+	CHECK_INT(p.min_ttl, -1);
+	CHECK_INT(p.timeout, 30);
+	CHECK(p.cache);
+	CHECK(p.scope == NULL && p.ca_file == NULL);
+	CHECK_INT(p.urls->n, 0);
+	CHECK_INT(p.stores->n, 0);
+	ccredi_config_clear(&cfg);
+	CHECK_INT(parse(&cfg,
+	                "[defaults]\ntimeout = 9\ncache = no\n[profile a]\ntoken_url = "
+	                "https://h/t\nclient_id = c\nmin_ttl = 0\nusername = u\n"
+	                "auth_method = client_secret_basic\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.auth_method, "client_secret_basic");
+	CHECK_STR(p.username, "u");
+	CHECK_INT(p.min_ttl, 0);
+	CHECK_INT(p.timeout, 9);
+	CHECK(!p.cache);
+	ccredi_config_clear(&cfg);
+}
+
+/* The auth method table: names, short forms, and what each puts into the
+ * request. */
+static void test_auth_table(void)
+{
+	struct ccredi_profile p = {.client_id = "my client", .auth_method = "client_secret_post"};
+	struct ccredi_http_request req = {0};
+	struct ccredi_buf form = {0};
+	struct ccredi_auth_request r = {.prof = &p, .secret = "s&cr=t", .secret_len = 6,
+	                                .form = &form, .http = &req};
+	const char *alias, *label;
+	unsigned flags;
+	char why[256];
+	size_t n = 0;
+
+	CHECK_STR(ccred_auth_method_canonical("post"), "client_secret_post");
+	CHECK_STR(ccred_auth_method_canonical("client_secret_post"), "client_secret_post");
+	CHECK_STR(ccred_auth_method_canonical("basic"), "client_secret_basic");
+	CHECK(ccred_auth_method_canonical("Basic") == NULL);
+	CHECK(ccred_auth_method_canonical("") == NULL);
+	CHECK(ccred_auth_method_canonical(NULL) == NULL);
+	CHECK_STR(ccred_auth_method_info(0, &alias, &label, &flags), "client_secret_post");
+	CHECK_STR(alias, "post");
+	CHECK_STR(label, "Client Id and Secret");
+	CHECK_INT(flags, 0);
+	while (ccred_auth_method_info(n, NULL, NULL, NULL))
+		n++;
+	CHECK_INT(n, 2);
+	CHECK(ccredi_auth_method_ok("client_secret_basic", why, sizeof(why)));
+	CHECK(!ccredi_auth_method_ok("tls", why, sizeof(why)));
+	CHECK_STR(why, "auth_method must be client_secret_post or client_secret_basic");
+
+	CHECK_INT(ccredi_auth_apply(&r), CCRED_OK);
+	CHECK_STR(form.p, "client_id=my+client&client_secret=s%26cr%3Dt");
+	CHECK(req.basic_user == NULL && req.basic_pass == NULL);
+	ccredi_auth_request_clear(&r);
+	ccredi_buf_clear(&form);
+
+	p.auth_method = "client_secret_basic";
+	CHECK_INT(ccredi_auth_apply(&r), CCRED_OK);
+	CHECK(form.p == NULL || form.len == 0);
+	CHECK_STR(req.basic_user, "my+client");
+	CHECK_STR(req.basic_pass, "s%26cr%3Dt");
+	ccredi_auth_request_clear(&r);
+	CHECK(r.owned[0].p == NULL && r.owned[1].p == NULL);
+}
+
 int main(void)
 {
 	test_basic();
@@ -252,5 +341,7 @@ int main(void)
 	test_bad_input();
 	test_long_line_and_nul();
 	test_split_words();
+	test_key_table();
+	test_auth_table();
 	return check_done();
 }
