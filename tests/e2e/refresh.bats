@@ -157,12 +157,21 @@ unstall() { kill -CONT "$OIDC_PID"; }
 	profile
 	warm
 	until_left 10
-	local i pids=()
+	# All 20 wait at a barrier (a FIFO), then go at once.
+	local i pids=() go=$BATS_TEST_TMPDIR/go
+	mkfifo "$go"
+	exec 7<>"$go"
 	for i in $(seq 20); do
-		"$CCRED" token >"$BATS_TEST_TMPDIR/out.$i" 2>/dev/null &
+		(
+			read -r _ <"$go"
+			exec "$CCRED" token >"$BATS_TEST_TMPDIR/out.$i" 2>/dev/null
+		) &
 		pids+=($!)
 	done
+	sleep 0.5
+	for i in $(seq 20); do echo; done >&7
 	for i in "${pids[@]}"; do wait "$i"; done
+	exec 7>&-
 	until_renewed 10
 	# Late refreshers (each caller may have started one) find the entry
 	# renewed and do nothing.
