@@ -406,7 +406,7 @@ static int take_globals(struct opts *o, const struct cmd *cmd, int argc, char **
 /* The caller has its answer: now the refresh ahead, if one is due. */
 static int finish(const struct opts *o, int status)
 {
-	refresh_start(o);
+	refresh_start(o, false);
 	return status;
 }
 

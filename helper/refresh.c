@@ -6,11 +6,14 @@
  *
  * Nobody may wait for the refresher: git reads the helper's stdout to EOF,
  * a shell's $(...) and a pipe do too, and an `exec` child may wait for any
- * child it has.  So it is a grandchild (double fork: the middle process
- * exits at once and is reaped here, so no zombie is left to anyone, and the
- * refresher is nobody's child but init's), in a session of its own, with
- * stdin, stdout and stderr on /dev/null and no other descriptor of the
- * caller's, and an alarm at the profile's timeout bounds its life.  A crowd
+ * child it has.  So it runs in a session of its own, with stdin, stdout and
+ * stderr on /dev/null and no other descriptor of the caller's, and an alarm
+ * at the profile's timeout bounds its life.  Before an exec it is a
+ * grandchild (double fork: the middle process exits at once and is reaped
+ * here), so that the command exec'd has no child it did not start and no
+ * zombie to reap.  Otherwise ccred exits right after the fork, and the
+ * refresher goes to init: no waiting here for a middle process to be
+ * scheduled, which on a busy machine is what a caller would feel.  A crowd
  * of callers starts at most one effective refresh: the library takes the
  * fetch lock without waiting and keeps the 10 s failure record.
  */
@@ -96,7 +99,7 @@ static void refresher(const struct opts *o)
 	_exit(0);
 }
 
-void refresh_start(const struct opts *o)
+void refresh_start(const struct opts *o, bool before_exec)
 {
 	pid_t pid;
 	int st;
@@ -112,12 +115,14 @@ void refresh_start(const struct opts *o)
 			errorf("refresh: cannot start one (fork failed)");
 		goto out;
 	}
+	if (pid == 0 && !before_exec)
+		refresher(o);
 	if (pid == 0) {
 		if (fork() == 0)
 			refresher(o);
 		_exit(0); /* the middle process: the refresher is init's now */
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while (before_exec && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (o->verbose)
 		errorf("refresh started: profile '%s', in the background", pending.profile);

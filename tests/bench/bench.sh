@@ -317,23 +317,25 @@ printf 'post-secret-1\n' | "$CCRED" -p short secret set
 # field NAME LINE: the value after NAME in the driver's line.
 field() { awk -v f="$1" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }' <<<"$2"; }
 us() { awk -v s="$1" 'BEGIN { printf "%.3f", s / 1000 }'; }
-printf '%-6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %5s\n' round "base p50" "base p99" \
-	p50 p99 max "p99/base" "max/hit" grants tokens "<ttl"
+printf '%-5s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %6s %4s\n' round "base p50" "base p99" \
+	"base max" p50 p99 max "p99/base" "max/hit" "bmax/hit" "rmax/hit" grants tokens "<ttl"
 : >"$work/steady.p99"
 : >"$work/steady.max"
 steady_ok=1
 for r in $(seq "$steady_rounds"); do
 	"$CCRED" token >/dev/null
-	base=$("$work/steady" 50 24 60 "$CCRED" json)
+	base=$("$work/steady" 50 24 60 "$CCRED" -v json)
 	# The run starts on a token just fetched, like any first call.
 	"$CCRED" -p short logout
 	"$CCRED" -p short token >/dev/null
 	g0=$(grep -c '"event":"success"' "$work/grants8.log")
-	line=$("$work/steady" 50 24 4 "$CCRED" -p short json)
+	line=$("$work/steady" 50 24 4 "$CCRED" -v -p short json)
 	sleep 1 # what a refresher started by the last calls does
 	grants=$(($(grep -c '"event":"success"' "$work/grants8.log") - g0))
 	b50=$(field p50_us "$base")
 	b99=$(field p99_us "$base")
+	bmax=$(field max_us "$base")
+	rmax_us=$(field refresh_max_us "$line")
 	s50=$(field p50_us "$line")
 	s99=$(field p99_us "$line")
 	smax=$(field max_us "$line")
@@ -346,16 +348,19 @@ for r in $(seq "$steady_rounds"); do
 	rmax=$(ratio "$smax" "$b50")
 	echo "$r99" >>"$work/steady.p99"
 	echo "$rmax" >>"$work/steady.max"
-	printf '%-6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %5s\n' "$r" "$(us "$b50")" "$(us "$b99")" \
-		"$(us "$s50")" "$(us "$s99")" "$(us "$smax")" "$r99" "$rmax" "$grants" "$tokens" "$under"
+	printf '%-5s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %6s %4s\n' "$r" "$(us "$b50")" "$(us "$b99")" \
+		"$(us "$bmax")" "$(us "$s50")" "$(us "$s99")" "$(us "$smax")" "$r99" "$rmax" \
+		"$(ratio "$bmax" "$b50")" "$(ratio "$rmax_us" "$b50")" "$grants" "$tokens" "$under"
 	# No grant wasted: each one's token was handed out (but the last
 	# refresh's, which may come after the last call).
 	[ "$under" -eq 0 ] && [ "$fails" -eq 0 ] && [ "$grants" -le $((tokens + 1)) ] || steady_ok=0
 done
 r_steady99=$(median_of <"$work/steady.p99")
 r_steadymax=$(median_of <"$work/steady.max")
-echo "(ms.  base: the same driver on the 300 s token, all hits; its p50 is the hit median."
-echo " p99/base: the 8 s token's p99 over base p99; max/hit: its max over base p50."
+echo "(ms; every call with -v.  base: the same driver on the 300 s token, all hits; its"
+echo " p50 is the hit median.  p99/base: the 8 s token's p99 over base p99; max/hit: its"
+echo " max over base p50; bmax/hit: base's own max over its p50 (this machine's noise);"
+echo " rmax/hit: the slowest of the calls that started a refresh (-v: refresh started)."
 echo " grants: token requests the server saw during the run; tokens: new tokens handed"
 echo " out; <ttl: tokens handed out with less than min_ttl (4 s) left.)"
 echo "median of the rounds: p99 = $r_steady99 x the long-lived token's p99, max = $r_steadymax x the hit median"

@@ -4,14 +4,17 @@
  * INTERVAL ms for SECONDS s, each `CMD ARGS...` (ccred json) run as a shell's
  * $(...) runs it: its stdout a pipe read to EOF, then waited for.  A call's
  * latency is from fork to EOF and exit, so a caller that had to wait for a
- * refresher, or for the token endpoint, shows.
+ * refresher, or for the token endpoint, shows.  stderr goes into the same
+ * pipe, so that with -v the calls that started a refresh ("refresh
+ * started") are counted apart: what starting one costs its caller.
  *
  *   steady INTERVAL_MS SECONDS MIN_TTL CMD [ARGS...]
  *
  * Prints one line: calls, failures, p50/p99/max latency in microseconds,
  * tokens handed out with fewer than MIN_TTL seconds left (from the JSON's
- * expires_in), and the number of distinct tokens seen (a hash of each; no
- * token is printed).
+ * expires_in), the number of distinct tokens seen (a hash of each; no
+ * token is printed), and the calls that started a refresh with their
+ * slowest latency.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -49,9 +52,9 @@ static uint64_t fnv1a(const char *s, size_t n)
 int main(int argc, char **argv)
 {
 	long interval_ms, seconds, min_ttl;
-	long long *lat, t_start, next;
+	long long *lat, t_start, next, refresh_max = 0;
 	uint64_t *seen;
-	size_t n = 0, cap, nseen = 0, under = 0, failures = 0;
+	size_t n = 0, cap, nseen = 0, under = 0, failures = 0, refreshes = 0;
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: steady INTERVAL_MS SECONDS MIN_TTL CMD [ARGS...]\n");
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 			return 71;
 		if (pid == 0) {
 			dup2(fds[1], 1);
+			dup2(fds[1], 2);
 			close(fds[0]);
 			close(fds[1]);
 			execvp(argv[4], argv + 4);
@@ -115,6 +119,11 @@ int main(int argc, char **argv)
 			uint64_t h;
 			size_t i;
 
+			if (strstr(buf, "refresh started")) {
+				refreshes++;
+				if (lat[n - 1] > refresh_max)
+					refresh_max = lat[n - 1];
+			}
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !e || !q) {
 				failures++;
 				continue;
@@ -130,8 +139,8 @@ int main(int argc, char **argv)
 	}
 	qsort(lat, n, sizeof(*lat), cmp_ll);
 	printf("calls %zu failures %zu p50_us %lld p99_us %lld max_us %lld under_min_ttl %zu "
-	       "tokens %zu\n",
+	       "tokens %zu refreshes %zu refresh_max_us %lld\n",
 	       n, failures, n ? lat[n / 2] : 0, n ? lat[(n * 99) / 100] : 0, n ? lat[n - 1] : 0,
-	       under, nseen);
+	       under, nseen, refreshes, refresh_max);
 	return 0;
 }
