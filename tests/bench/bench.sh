@@ -312,6 +312,12 @@ token_url = http://127.0.0.1:$OIDC8_PORT/token
 client_id = post-client
 scope = api:read
 secret_store = libsecret
+[profile short-off]
+token_url = http://127.0.0.1:$OIDC8_PORT/token
+client_id = post-client
+scope = api:read api:write
+secret_store = libsecret
+refresh_ahead = 0
 EOF
 printf 'post-secret-1\n' | "$CCRED" -p short secret set
 # field NAME LINE: the value after NAME in the driver's line.
@@ -321,6 +327,7 @@ printf '%-5s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %6s %4s\n' round "base 
 	"base max" p50 p99 max "p99/base" "max/hit" "bmax/hit" "rmax/hit" grants tokens "<ttl"
 : >"$work/steady.p99"
 : >"$work/steady.max"
+: >"$work/steady.off"
 steady_ok=1
 for r in $(seq "$steady_rounds"); do
 	"$CCRED" token >/dev/null
@@ -332,6 +339,11 @@ for r in $(seq "$steady_rounds"); do
 	line=$("$work/steady" 50 24 4 "$CCRED" -v -p short json)
 	sleep 1 # what a refresher started by the last calls does
 	grants=$(($(grep -c '"event":"success"' "$work/grants8.log") - g0))
+	# The same without refresh ahead: what callers paid before it.
+	"$CCRED" -p short-off logout
+	"$CCRED" -p short-off token >/dev/null
+	off=$("$work/steady" 50 24 4 "$CCRED" -v -p short-off json)
+	echo "$(ratio "$(field p99_us "$off")" "$(field p99_us "$base")") $(ratio "$(field max_us "$off")" "$(field p50_us "$base")")" >>"$work/steady.off"
 	b50=$(field p50_us "$base")
 	b99=$(field p99_us "$base")
 	bmax=$(field max_us "$base")
@@ -364,6 +376,7 @@ echo " rmax/hit: the slowest of the calls that started a refresh (-v: refresh st
 echo " grants: token requests the server saw during the run; tokens: new tokens handed"
 echo " out; <ttl: tokens handed out with less than min_ttl (4 s) left.)"
 echo "median of the rounds: p99 = $r_steady99 x the long-lived token's p99, max = $r_steadymax x the hit median"
+echo "the same 8 s token with refresh_ahead = 0 (each refresh inline), per round: p99/base, max/hit:" $(tr '\n' ';' <"$work/steady.off")
 ccred_test_server_stop OIDC8
 
 # ---------------------------------------------------------------- targets
