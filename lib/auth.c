@@ -49,7 +49,7 @@ const struct ccredi_auth_method *ccredi_auth_find(const char *word)
 		return NULL;
 	for (size_t i = 0; i < NMETHODS; i++)
 		if (strcmp(word, methods[i].name) == 0 ||
-		    (methods[i].alias && strcmp(word, methods[i].alias) == 0))
+		    (methods[i].alias[0] && strcmp(word, methods[i].alias) == 0))
 			return &methods[i];
 	return NULL;
 }
@@ -110,7 +110,7 @@ CCRED_API const char *ccred_auth_method_info(size_t i, const char **alias, const
 	if (!m)
 		return NULL;
 	if (alias)
-		*alias = m->alias;
+		*alias = m->alias[0] ? m->alias : NULL;
 	if (keycloak)
 		*keycloak = m->keycloak;
 	if (flags)
