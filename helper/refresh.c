@@ -59,9 +59,9 @@ static void close_from_3(void)
 #else
 	struct rlimit rl;
 	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	                  rl.rlim_cur < 65536
-	              ? (int)rl.rlim_cur
-	              : 65536;
+	                          rl.rlim_cur < 65536
+	                  ? (int)rl.rlim_cur
+	                  : 65536;
 	for (int fd = 3; fd < max; fd++)
 		close(fd);
 #endif

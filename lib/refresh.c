@@ -79,8 +79,9 @@ bool ccredi_refresh_due(struct ccred_ctx *ctx, int dirfd, const char *stem,
 	 * refresher trying it then would give up for nothing.
 	 */
 	if (held_off(ctx, dirfd, stem, wall_ms())) {
-		ccredi_trace(ctx, 1, "refresh: inside refresh_ahead (%ld s), but a refresh is at "
-		                     "work, or failed less than 10 s ago",
+		ccredi_trace(ctx, 1,
+		             "refresh: inside refresh_ahead (%ld s), but a refresh is at "
+		             "work, or failed less than 10 s ago",
 		             ra);
 		return false;
 	}
@@ -89,7 +90,7 @@ bool ccredi_refresh_due(struct ccred_ctx *ctx, int dirfd, const char *stem,
 }
 
 CCRED_API ccred_error ccred_token_refresh(struct ccred_ctx *ctx, const char *profile,
-                                         ccred_refresh_state *state)
+                                          ccred_refresh_state *state)
 {
 	struct ccredi_buf key = {0};
 	struct ccredi_cache_entry e;
@@ -148,10 +149,11 @@ CCRED_API ccred_error ccred_token_refresh(struct ccred_ctx *ctx, const char *pro
 	}
 	/* Written before the attempt as well, so that a refresher killed at
 	 * its timeout (the command's alarm) holds the next one off too. */
-	if (ccredi_refresh_record_write(dirfd, stem, now + ctx->prof.timeout * 1000LL + RETRY_MS, why,
-	                                sizeof(why)) < 0)
+	if (ccredi_refresh_record_write(dirfd, stem, now + ctx->prof.timeout * 1000LL + RETRY_MS,
+	                                why, sizeof(why)) < 0)
 		ccredi_trace(ctx, 1, "refresh: %s", why);
-	ccredi_trace(ctx, 1, "refresh: %lld s left, inside refresh_ahead (%ld s): fetching", left, ra);
+	ccredi_trace(ctx, 1, "refresh: %lld s left, inside refresh_ahead (%ld s): fetching", left,
+	             ra);
 	rc = ccredi_fetch_and_store(ctx, dirfd, stem, key.p, &tok);
 	if (rc == CCRED_OK) {
 		ccredi_refresh_record_remove(dirfd, stem);
@@ -160,8 +162,9 @@ CCRED_API ccred_error ccred_token_refresh(struct ccred_ctx *ctx, const char *pro
 		if (ccredi_refresh_record_write(dirfd, stem, wall_ms() + RETRY_MS, why,
 		                                sizeof(why)) < 0)
 			ccredi_trace(ctx, 1, "refresh: %s", why);
-		ccredi_trace(ctx, 1, "refresh: failed; the cached token stays, and no refresh "
-		                     "starts for 10 s");
+		ccredi_trace(ctx, 1,
+		             "refresh: failed; the cached token stays, and no refresh "
+		             "starts for 10 s");
 	}
 out:
 	ccred_token_free(tok);

@@ -19,7 +19,7 @@ struct ccred_token {
 	char *value; /* secret */
 	char *type;
 	char *scope;
-	time_t expires; /* 0: unknown */
+	time_t expires;   /* 0: unknown */
 	bool refresh_due; /* a hit inside the refresh window (lib/refresh.c) */
 };
 
