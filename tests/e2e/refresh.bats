@@ -14,6 +14,8 @@ bats_require_minimum_version 1.5.0
 # One oidc-provider with 12 s tokens serves the file.  With the defaults
 # (min_ttl 6 s, half the lifetime; refresh_ahead min_ttl + a third = 10 s),
 # a token is due from 9 s left (whole seconds) down to 6 s: 4 s of window.
+# The tests that stall the server widen it (min_ttl 2, refresh_ahead 10: 8 s
+# of window), so that a slow stage (ASan, a busy machine) still lands in it.
 setup_file() {
 	load common
 	export CCRED_TEST_TMPDIR=$BATS_FILE_TMPDIR
@@ -127,7 +129,7 @@ stall() { kill -STOP "$OIDC_PID"; }
 unstall() { kill -CONT "$OIDC_PID"; }
 
 @test "a caller in the window gets the cached token at hit cost; the refresh, seconds long, then renews the cache" {
-	profile timeout=20
+	profile timeout=20 min_ttl=2 refresh_ahead=10
 	warm
 	until_left 10
 	stall
@@ -189,7 +191,7 @@ unstall() { kill -CONT "$OIDC_PID"; }
 }
 
 @test "git credential fill in the window returns without waiting for the refresh" {
-	profile timeout=5 url=https://git.example.test
+	profile timeout=5 min_ttl=2 refresh_ahead=10 url=https://git.example.test
 	warm
 	until_left 10
 	stall
@@ -211,12 +213,12 @@ unstall() { kill -CONT "$OIDC_PID"; }
 @test "\$(ccred token), ccred token | cat and an exec child waiting for its children do not wait for the refresher" {
 	# Three profiles (three scopes: three cache entries, three locks), so
 	# that each caller starts a refresher of its own.
-	profile timeout=5
+	profile timeout=5 min_ttl=2 refresh_ahead=10
 	{
 		printf '[profile p2]\ntoken_url = %s\nclient_id = post-client\nscope = api:write\n' "$OIDC_TOKEN_URL"
-		printf 'secret_store = env SEC\ntimeout = 5\n'
+		printf 'secret_store = env SEC\ntimeout = 5\nmin_ttl = 2\nrefresh_ahead = 10\n'
 		printf '[profile p3]\ntoken_url = %s\nclient_id = post-client\nscope = api:read api:write\n' "$OIDC_TOKEN_URL"
-		printf 'secret_store = env SEC\ntimeout = 5\n'
+		printf 'secret_store = env SEC\ntimeout = 5\nmin_ttl = 2\nrefresh_ahead = 10\n'
 	} >>"$CONF"
 	warm
 	"$CCRED" -p p2 token >/dev/null
@@ -251,7 +253,7 @@ unstall() { kill -CONT "$OIDC_PID"; }
 }
 
 @test "the refresher: its own session, stdio on /dev/null, none of the caller's descriptors, gone after the profile's timeout" {
-	profile timeout=3
+	profile timeout=6 min_ttl=2 refresh_ahead=10
 	warm
 	until_left 10
 	stall
@@ -275,12 +277,12 @@ unstall() { kill -CONT "$OIDC_PID"; }
 	assert_equal "$(grep -E '^[012]=' <<<"$fds")" "$(printf '0=/dev/null\n1=/dev/null\n2=/dev/null')"
 	[[ $fds != *extra.txt* ]] || fail "the refresher holds the caller's descriptor: $fds"
 	local bound i
-	bound=$(ccred_time_bound_ms 3)
+	bound=$(ccred_time_bound_ms 6)
 	for i in $(seq $((bound / 100))); do
 		[ -d "/proc/$pid" ] || break
 		sleep 0.1
 	done
-	[ ! -d "/proc/$pid" ] || fail "the refresher outlived its 3 s timeout ($bound ms)"
+	[ ! -d "/proc/$pid" ] || fail "the refresher outlived its 6 s timeout ($bound ms)"
 	unstall
 	[ "$(cached_token)" = "$T1" ]
 }
