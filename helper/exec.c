@@ -94,6 +94,9 @@ int cmd_exec(const struct opts *o, int argc, char **argv)
 
 	if (!(tok = get_token(o, &ctx, &status)))
 		goto out;
+	/* Before the exec (CMD may wait for every child it has: the refresher
+	 * is none of its children) and before the env store's variables go. */
+	refresh_start(o, true);
 	snprintf(when, sizeof(when), "%lld", (long long)ccred_token_expires_at(tok));
 	if (drop_secret_vars(ctx) < 0 ||
 	    setenv("CCRED_ACCESS_TOKEN", ccred_token_value(tok), 1) < 0 ||

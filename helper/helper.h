@@ -173,6 +173,12 @@ void progress_install(struct ccred_ctx *ctx, const struct opts *o);
  * tells the user that secret was replaced. */
 bool secret_shared_with(struct ccred_ctx *ctx, char *names, size_t len);
 void say_replaced_shared(const char *names);
+/* refresh.c: refresh ahead.  refresh_note, right after a token is got,
+ * remembers whether the library said a refresh is due; refresh_start, once
+ * the caller has its answer and just before ccred exits (or, before_exec,
+ * before exec), starts the one detached refresher and returns at once. */
+void refresh_note(struct ccred_ctx *ctx, const struct ccred_token *tok);
+void refresh_start(const struct opts *o, bool before_exec);
 /* doctor.c */
 int cmd_doctor(const struct opts *o, int argc, char **argv);
 

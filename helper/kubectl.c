@@ -111,6 +111,7 @@ int cmd_kubectl(const struct opts *o, int argc, char **argv)
 		status = report(ctx, rc);
 		goto out;
 	}
+	refresh_note(ctx, tok);
 	tokview_of(&v, ctx, tok);
 	if (write_kubectl(&out, &v, version) == 0) {
 		status = out_flush(&out);

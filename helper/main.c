@@ -329,6 +329,13 @@ static int take_globals(struct opts *o, const struct cmd *cmd, int argc, char **
 	return out;
 }
 
+/* The caller has its answer: now the refresh ahead, if one is due. */
+static int finish(const struct opts *o, int status)
+{
+	refresh_start(o, false);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -358,7 +365,7 @@ int main(int argc, char **argv)
 		progname = "terraform-credentials-ccred";
 	/* cargo runs `ccred --cargo-plugin`, its config's words in the request */
 	if (argc > 1 && strcmp(argv[1], "--cargo-plugin") == 0 && strcmp(progname, "ccred") == 0)
-		return cargo_run(&o);
+		return finish(&o, cargo_run(&o));
 
 	while ((c = getopt_long(argc, argv, "+p:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -372,9 +379,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(progname, "docker-credential-ccred") == 0)
-		return docker_run(&o, argc - optind, argv + optind);
+		return finish(&o, docker_run(&o, argc - optind, argv + optind));
 	if (strcmp(progname, "terraform-credentials-ccred") == 0)
-		return terraform_run(&o, argc - optind, argv + optind);
+		return finish(&o, terraform_run(&o, argc - optind, argv + optind));
 	if (optind >= argc && strcmp(progname, "git-credential-ccred") == 0) {
 		/* Someone ran git's helper by hand: say what it is for. */
 		fprintf(stderr,
@@ -399,5 +406,5 @@ int main(int argc, char **argv)
 	n = take_globals(&o, cmd, argc - optind, argv + optind, &help);
 	if (help)
 		return command_usage(&o, cmd);
-	return cmd->run(&o, n, argv + optind);
+	return finish(&o, cmd->run(&o, n, argv + optind));
 }

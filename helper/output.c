@@ -26,6 +26,8 @@ struct ccred_token *get_token(const struct opts *o, struct ccred_ctx **ctxp, int
 	rc = ccred_token_get(*ctxp, o->profile, &tok);
 	if (rc != CCRED_OK)
 		*status = report(*ctxp, rc);
+	else
+		refresh_note(*ctxp, tok);
 	return tok;
 }
 

@@ -48,6 +48,7 @@ int url_call(const struct url_caller *c, const struct opts *o, const char *url, 
 		status = c->fail(ctx, rc);
 		goto out;
 	}
+	refresh_note(ctx, tok); /* refresh ahead: started once ccred is done */
 	if ((status = c->answer(&out, ctx, tok, url, req)) == 0)
 		status = out_flush(&out);
 out:

@@ -148,11 +148,12 @@ static bool all_digits(const char *s, size_t n)
 
 /*
  * The only names ccred ever writes in its cache directory, and so the only
- * ones it ever removes: STEM.tok (an entry), STEM.lock (a fetch lock) and
- * .STEM.PID.RANDOM.tmp (an entry being written), STEM being 32 hex digits.
- * Anything else there is someone else's and is left alone.
+ * ones it ever removes: STEM.tok (an entry), STEM.lock (a fetch lock),
+ * STEM.refresh (when the next refresh ahead may start, lib/refresh.c) and
+ * .STEM.PID.RANDOM.tmp (an entry or record being written), STEM being 32
+ * hex digits.  Anything else there is someone else's and is left alone.
  */
-enum cache_name { NAME_OTHER, NAME_ENTRY, NAME_LOCK, NAME_TEMP };
+enum cache_name { NAME_OTHER, NAME_ENTRY, NAME_LOCK, NAME_REFRESH, NAME_TEMP };
 
 static enum cache_name cache_name_kind(const char *name)
 {
@@ -163,6 +164,8 @@ static enum cache_name cache_name_kind(const char *name)
 		return NAME_ENTRY;
 	if (n == 37 && all_hex(name, 32) && strcmp(name + 32, ".lock") == 0)
 		return NAME_LOCK;
+	if (n == 40 && all_hex(name, 32) && strcmp(name + 32, ".refresh") == 0)
+		return NAME_REFRESH;
 	/* .STEM.PID.RANDOM.tmp */
 	if (n >= 1 + 32 + 2 + 1 + 8 + 4 && name[0] == '.' && all_hex(name + 1, 32) &&
 	    name[33] == '.' && strcmp(name + n - 4, ".tmp") == 0 && name[n - 13] == '.' &&
@@ -511,22 +514,21 @@ int ccredi_cache_format(struct ccredi_buf *b, const char *key, const struct ccre
 	return 0;
 }
 
-int ccredi_cache_write(int dirfd, const char *stem, const char *key,
-                       const struct ccredi_cache_entry *e, char *why, size_t whylen)
+/* STEM.SUFFIX replaced whole by data: written to a temp file of the same
+ * directory and renamed over it, so readers see the old file or the new. */
+static int write_whole(int dirfd, const char *stem, const char *suffix, const char *data,
+                       size_t len, char *why, size_t whylen)
 {
-	struct ccredi_buf b = {0};
 	char tmp[80], name[48];
 	unsigned int rnd = 0;
 	time_t now = time(NULL);
 	int fd = -1, rc = -1;
 
-	if (ccredi_cache_format(&b, key, e, why, whylen) < 0)
-		goto out_buf;
 	each_name(dirfd, sweep_one, &now);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
 		rnd = (unsigned int)now;
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%08x.tmp", stem, (long)getpid(), rnd);
-	snprintf(name, sizeof(name), "%s.tok", stem);
+	snprintf(name, sizeof(name), "%s.%s", stem, suffix);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot create a cache entry: %s", strerror(errno));
@@ -536,7 +538,7 @@ int ccredi_cache_write(int dirfd, const char *stem, const char *key,
 	 * one, whole, whenever a writer dies.  Only a machine crash can leave
 	 * a torn entry (and only outside the memory-backed XDG_RUNTIME_DIR);
 	 * the reader refuses it as truncated and fetches anew. */
-	if (ccredi_write_all(fd, b.p, b.len) < 0) {
+	if (ccredi_write_all(fd, data, len) < 0) {
 		snprintf(why, whylen, "cannot write a cache entry: %s", strerror(errno));
 		goto out;
 	}
@@ -556,9 +558,76 @@ out:
 		close(fd);
 	if (rc < 0)
 		unlinkat(dirfd, tmp, 0);
-out_buf:
+	return rc;
+}
+
+int ccredi_cache_write(int dirfd, const char *stem, const char *key,
+                       const struct ccredi_cache_entry *e, char *why, size_t whylen)
+{
+	struct ccredi_buf b = {0};
+	int rc = -1;
+
+	if (ccredi_cache_format(&b, key, e, why, whylen) == 0)
+		rc = write_whole(dirfd, stem, "tok", b.p, b.len, why, whylen);
 	ccredi_buf_clear(&b);
 	return rc;
+}
+
+/*
+ * The refresh record, STEM.refresh: "ccred-refresh 1", "not_before MS"
+ * (Unix time in milliseconds before which no refresh ahead starts), "end".
+ * Written like an entry, so every process reads one whole record; one that
+ * is not exactly so, or not a 0600 file of the user's, is no record.
+ */
+#define REFRESH_MAGIC "ccred-refresh 1\nnot_before "
+
+int ccredi_refresh_record_read(int dirfd, const char *stem, long long *not_before_ms)
+{
+	char name[48], text[96], *end;
+	struct stat st;
+	ssize_t n;
+	long v;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.refresh", stem);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) || st.st_size <= 0 || st.st_size >= (off_t)sizeof(text)) {
+		close(fd);
+		return -1;
+	}
+	n = ccredi_read_full(fd, text, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size)
+		return -1;
+	text[n] = '\0';
+	if (strncmp(text, REFRESH_MAGIC, strlen(REFRESH_MAGIC)) != 0 ||
+	    !(end = strchr(text + strlen(REFRESH_MAGIC), '\n')) || strcmp(end, "\nend\n") != 0)
+		return -1;
+	*end = '\0';
+	if (!ccredi_parse_long(text + strlen(REFRESH_MAGIC), 0, LONG_MAX, &v))
+		return -1;
+	*not_before_ms = v;
+	return 0;
+}
+
+int ccredi_refresh_record_write(int dirfd, const char *stem, long long not_before_ms, char *why,
+                                size_t whylen)
+{
+	char text[96];
+	int n = snprintf(text, sizeof(text), REFRESH_MAGIC "%lld\nend\n", not_before_ms);
+
+	return write_whole(dirfd, stem, "refresh", text, (size_t)n, why, whylen);
+}
+
+void ccredi_refresh_record_remove(int dirfd, const char *stem)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s.refresh", stem);
+	unlinkat(dirfd, name, 0);
 }
 
 int ccredi_cache_remove(int dirfd, const char *stem)
@@ -568,13 +637,16 @@ int ccredi_cache_remove(int dirfd, const char *stem)
 	snprintf(name, sizeof(name), "%s.tok", stem);
 	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 		return -1;
+	ccredi_refresh_record_remove(dirfd, stem);
 	return 0;
 }
 
 static bool drop_entry(int dirfd, const char *name, void *arg)
 {
+	enum cache_name kind = cache_name_kind(name);
+
 	(void)arg;
-	if (cache_name_kind(name) == NAME_ENTRY)
+	if (kind == NAME_ENTRY || kind == NAME_REFRESH)
 		unlinkat(dirfd, name, 0);
 	return true;
 }

@@ -111,6 +111,7 @@ char *ccredi_strdup(const char *s); /* NULL-safe strdup */
 	KEY(TIMEOUT, timeout, LONG, check_timeout, 30) /* seconds */           \
 	KEY(USERNAME, username, STR, check_any, NULL) /* then client_id */     \
 	KEY(CACHE, cache, BOOL, check_yes_no, true)                            \
+	KEY(REFRESH_AHEAD, refresh_ahead, LONG, check_refresh_ahead, -1) /* -1: the default rule; 0: off */ \
 	/* end of the scalar keys */
 #define CCREDI_LIST_KEYS(LIST)                                                  \
 	LIST(URL, url, urls, check_url_pattern)                                \
@@ -325,6 +326,14 @@ int ccredi_cache_format(struct ccredi_buf *b, const char *key, const struct ccre
 int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccredi_cache_entry *e,
                        char *why, size_t whylen);
 
+/* The refresh record, STEM.refresh, beside the entry: the Unix time in ms
+ * before which no refresh ahead starts.  read: 0, or -1 when there is no
+ * valid record; write: 0, or -1 + why. */
+int ccredi_refresh_record_read(int dirfd, const char *stem, long long *not_before_ms);
+int ccredi_refresh_record_write(int dirfd, const char *stem, long long not_before_ms, char *why,
+                                size_t whylen);
+void ccredi_refresh_record_remove(int dirfd, const char *stem);
+
 /* ------------------------------------------------------------ lock.c */
 /* Takes an exclusive flock on STEM.lock within timeout_ms; returns the fd
  * or -1 (errno ETIMEDOUT on timeout).  *waited: another process held it. */
@@ -406,6 +415,22 @@ bool ccredi_auth_method_ok(const char *v, char *why, size_t whylen);
 /* Applies the profile's method to r (r->form and r->http set). */
 ccred_error ccredi_auth_apply(struct ccredi_auth_request *r);
 void ccredi_auth_request_clear(struct ccredi_auth_request *r);
+
+/* ------------------------------------------------------------ token.c */
+/* The min_ttl a cached token must still have (an explicit one, else 60 s
+ * capped at half its lifetime). */
+long ccredi_effective_min_ttl(const struct ccred_ctx *ctx, time_t obtained, time_t expires);
+/* One fetch of the selected profile's token, written to the cache entry
+ * STEM of key when dirfd >= 0. */
+ccred_error ccredi_fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char *stem,
+                                   const char *key, struct ccred_token **tokp);
+
+/* ------------------------------------------------------------ refresh.c */
+/* Whether a hit on entry e (of the selected profile, cache entry STEM)
+ * should start a refresh ahead: inside the window, and the refresh record
+ * holds none off (one at work, or one failed less than 10 s ago). */
+bool ccredi_refresh_due(struct ccred_ctx *ctx, int dirfd, const char *stem,
+                        const struct ccredi_cache_entry *e);
 
 /* ------------------------------------------------------------ fetch.c */
 /* Asks the token endpoint; fills resp and the request start time. */

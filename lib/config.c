@@ -177,6 +177,16 @@ static bool check_min_ttl(const char *v, char *why, size_t whylen)
 	return false;
 }
 
+static bool check_refresh_ahead(const char *v, char *why, size_t whylen)
+{
+	long n;
+
+	if (ccredi_parse_long(v, 0, 86400L * 366, &n))
+		return true;
+	snprintf(why, whylen, "refresh_ahead must be a number of seconds (0 turns it off)");
+	return false;
+}
+
 static bool check_timeout(const char *v, char *why, size_t whylen)
 {
 	long n;

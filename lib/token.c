@@ -19,12 +19,13 @@ struct ccred_token {
 	char *value; /* secret */
 	char *type;
 	char *scope;
-	time_t expires; /* 0: unknown */
+	time_t expires;   /* 0: unknown */
+	bool refresh_due; /* a hit inside the refresh window (lib/refresh.c) */
 };
 
 /* The margin a cached token must still have: an explicit min_ttl exactly,
  * else 60 s capped at half the token's lifetime. */
-static long effective_min_ttl(const struct ccred_ctx *ctx, time_t obtained, time_t expires)
+long ccredi_effective_min_ttl(const struct ccred_ctx *ctx, time_t obtained, time_t expires)
 {
 	long half = (long)(expires - obtained) / 2;
 
@@ -37,7 +38,7 @@ static long effective_min_ttl(const struct ccred_ctx *ctx, time_t obtained, time
 
 static bool fresh_enough(const struct ccred_ctx *ctx, const struct ccredi_cache_entry *e)
 {
-	return e->expires - time(NULL) >= effective_min_ttl(ctx, e->obtained, e->expires);
+	return e->expires - time(NULL) >= ccredi_effective_min_ttl(ctx, e->obtained, e->expires);
 }
 
 /* Every token handed out, fetched or cached, passes here: what a caller
@@ -87,10 +88,12 @@ static bool try_cache(struct ccred_ctx *ctx, int dirfd, const char *stem, const 
 	if (!fresh && !fresh_enough(ctx, &e)) {
 		ccredi_trace(ctx, 1, "cache: token has %lld s left, wants %ld s: refreshing",
 		             (long long)(e.expires - now),
-		             effective_min_ttl(ctx, e.obtained, e.expires));
+		             ccredi_effective_min_ttl(ctx, e.obtained, e.expires));
 	} else if (token_from(ctx, &e.token, e.token_type, e.scope, e.expires, tokp) == CCRED_OK) {
 		ccredi_trace(ctx, 1, "cache: hit, %lld s left%s", (long long)(e.expires - now),
 		             fresh ? " (fetched by another ccred while we waited)" : "");
+		/* A token another process has just fetched is never due. */
+		(*tokp)->refresh_due = !fresh && ccredi_refresh_due(ctx, dirfd, stem, &e);
 		hit = true;
 	} else {
 		/* e.g. an entry of an older ccred holding another token_type */
@@ -100,7 +103,7 @@ static bool try_cache(struct ccred_ctx *ctx, int dirfd, const char *stem, const 
 	return hit;
 }
 
-static ccred_error fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char *stem,
+ccred_error ccredi_fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char *stem,
                                    const char *key, struct ccred_token **tokp)
 {
 	struct ccredi_tokresp tr;
@@ -117,7 +120,7 @@ static ccred_error fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char 
 		expires = (time_t)jexp;
 	if (!expires)
 		ccredi_trace(ctx, 1, "token has no expires_in and no JWT exp: not cached");
-	else if (expires - started < effective_min_ttl(ctx, started, expires))
+	else if (expires - started < ccredi_effective_min_ttl(ctx, started, expires))
 		ccredi_trace(ctx, 1,
 		             "fresh token lives %lld s, below min_ttl; handing it out anyway",
 		             (long long)(expires - started));
@@ -181,7 +184,7 @@ CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile
 			goto out;
 		}
 	}
-	rc = fetch_and_store(ctx, dirfd, stem, key.p, tokp);
+	rc = ccredi_fetch_and_store(ctx, dirfd, stem, key.p, tokp);
 out:
 	ccredi_lock_release(lockfd);
 	if (dirfd >= 0)
@@ -208,6 +211,11 @@ CCRED_API time_t ccred_token_expires_at(const struct ccred_token *tok)
 CCRED_API const char *ccred_token_scope(const struct ccred_token *tok)
 {
 	return tok->scope;
+}
+
+CCRED_API int ccred_token_refresh_due(const struct ccred_token *tok)
+{
+	return tok && tok->refresh_due;
 }
 
 CCRED_API void ccred_token_free(struct ccred_token *tok)

@@ -125,6 +125,55 @@ CCRED_API const char *ccred_token_scope(const struct ccred_token *tok);
 /* Wipes and frees. NULL is fine. */
 CCRED_API void ccred_token_free(struct ccred_token *tok);
 
+/*
+ * Refresh ahead (ccred.conf(5), refresh_ahead).  A token that ccred_token_get
+ * took from the cache inside its refresh window (from refresh_ahead seconds
+ * before expiry down to min_ttl) is handed out as any hit, and
+ * ccred_token_refresh_due(tok) is non-zero: a refresh is due.  It is zero for
+ * a token just fetched, outside the window, with refresh_ahead = 0 or
+ * cache = no, while a refresh of the same token is at work, and for 10 s
+ * after one failed.  tok NULL gives 0.
+ *
+ * The library never forks or starts a thread: a program that wants the
+ * token renewed before its callers have to wait calls ccred_token_refresh
+ * itself, after it has used the token, where waiting does not hurt it:
+ *
+ *     if (ccred_token_refresh_due(tok)) {
+ *         ccred_refresh_state st;
+ *         if (ccred_token_refresh(ctx, NULL, &st) != CCRED_OK) ... // cache unchanged
+ *     }
+ *
+ * ccred_token_refresh takes the fetch lock without waiting, reads the cached
+ * entry again, and only when it is still inside its window (and no refresh
+ * failed in the last 10 s) fetches a token, bounded by the profile's
+ * timeout, and writes the cache as any fetch does.  *state says what it did;
+ * CCRED_OK with CCRED_REFRESH_BUSY, _BACKOFF or _NOT_DUE is no failure.  A
+ * failed fetch returns its error (ccred_errmsg explains), leaves the cached
+ * token in place and holds further refreshes off for 10 s, for every process
+ * of the user.
+ *
+ * To do it in the background as the ccred command does, run it in a process
+ * of its own (fork, setsid, stdio on /dev/null, a new context opened in the
+ * child).  Forking a multithreaded program is another matter: only
+ * async-signal-safe calls are allowed in the child, and ccred_token_refresh is
+ * not one (it allocates and may load libcurl).  Such a program calls it from
+ * a thread of its own, on a context of that thread's (ccred_open there: a
+ * context is never shared between threads), or execs `ccred token` in a child
+ * whose output it discards.
+ */
+CCRED_API int ccred_token_refresh_due(const struct ccred_token *tok);
+/* What ccred_token_refresh did.  Append-only. */
+typedef enum {
+	CCRED_REFRESH_DONE = 0,    /* a new token was fetched and cached */
+	CCRED_REFRESH_NOT_DUE = 1, /* nothing cached, outside the window, or refresh is off */
+	CCRED_REFRESH_BUSY = 2,    /* another process holds the fetch lock */
+	CCRED_REFRESH_BACKOFF = 3, /* a refresh failed (or began) less than 10 s ago */
+} ccred_refresh_state;
+/* Refresh the cached token of the selected profile (selecting by name first
+ * if non-NULL) when it is due; see above. */
+CCRED_API ccred_error ccred_token_refresh(struct ccred_ctx *ctx, const char *profile,
+                                         ccred_refresh_state *state);
+
 /* Drop the cached token of the selected profile (or of every profile). */
 CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles);
 

@@ -10,7 +10,13 @@
 #      script;
 #   3. a crowd: 100 processes at once on an empty cache, the server's grant
 #      log counting token requests;
-#   4. the peak RSS of a hit against the floor.
+#   4. the peak RSS of a hit against the floor;
+#   5. the steady state a user feels (refresh ahead): one caller every 50 ms
+#      for three lifetimes of an 8 s token (tests/bench/steady.c runs
+#      `ccred json` as $(...) does), its p50, p99 and max latency as ratios
+#      to the same driver on a 300 s token (all hits: its median is the hit
+#      median), the grants the server saw, and tokens handed out with less
+#      than min_ttl.
 #
 # Real components only: it builds ccred into a temp prefix (or takes $CCRED,
 # with $CCRED_MODULE_DIR), starts the oidc-provider test server and a
@@ -19,12 +25,16 @@
 # `hyperfine -N --warmup 20 --runs 200` (medians).  Leaves nothing running.
 #
 #   tests/bench/bench.sh [--runs N] [--rounds N] [--cold-rounds N]
-#                        [--crowd N] [--crowd-rounds N]
+#                        [--crowd N] [--crowd-rounds N] [--steady-rounds N]
+#                        [--steady-only]
 #
 # Exits 1 when a target is missed: hit <= 1.5x the floor, cold <= 0.7x
 # lookup+curl (each the median of several rounds' ratios, see below), every
-# crowd exactly 1 request and 0 failures.  The machines here are noisy: only
-# ratios measured side by side mean anything.
+# crowd exactly 1 request and 0 failures; steady state: p99 <= 1.25x the
+# long-lived token's p99 and max <= 5x its median (medians of the rounds),
+# no token under min_ttl, no failure, no grant wasted.  --steady-only runs
+# section 5 alone.  The machines here are noisy: only ratios measured side
+# by side mean anything.
 set -euo pipefail
 
 runs=200
@@ -32,6 +42,8 @@ rounds=9
 cold_rounds=3
 crowd_n=100
 crowd_rounds=5
+steady_rounds=3
+steady_only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
@@ -39,7 +51,9 @@ while [ $# -gt 0 ]; do
 	--cold-rounds) cold_rounds=$2; shift 2 ;;
 	--crowd) crowd_n=$2; shift 2 ;;
 	--crowd-rounds) crowd_rounds=$2; shift 2 ;;
-	-h | --help) sed -n '3,27p' "$0"; exit 0 ;;
+	--steady-rounds) steady_rounds=$2; shift 2 ;;
+	--steady-only) steady_only=1; shift ;;
+	-h | --help) sed -n '3,39p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 done
@@ -62,6 +76,7 @@ export CCRED_TEST_NODE_MODULES=${CCRED_TEST_NODE_MODULES:-$top/tests/fixtures/no
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	ccred_test_server_stop OIDC 2>/dev/null || :
+	ccred_test_server_stop OIDC8 2>/dev/null || :
 	ccred_test_session_stop 2>/dev/null || :
 	rm -rf "$work"
 }
@@ -93,6 +108,7 @@ gcc -O2 -o "$work/floor-jsonc" "$top/tests/bench/floor.c" -Wl,--no-as-needed -lj
 # floor-jsonc shows what linking json-c would cost (it lives in a module a
 # hit never loads; the command carries libccred's code and links only libc).
 gcc -O2 -static -o "$work/stdin-from" "$top/tests/bench/stdin-from.c"
+gcc -O2 -o "$work/steady" "$top/tests/bench/steady.c"
 # shellcheck disable=SC2046 # pkg-config's flags are words
 gcc -O2 -o "$work/git-credential-libsecret" "$gcl_src/git-credential-libsecret.c" \
 	$(pkg-config --cflags --libs libsecret-1 glib-2.0)
@@ -152,6 +168,7 @@ row() { printf '%-44s %9s %9s\n' "$1" "$(ms "$2")" "$(ratio "$2" "$3")"; }
 median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ---------------------------------------------------------------- 1. hit
+if [ -z "$steady_only" ]; then
 "$CCRED" token >/dev/null
 c_floor="$work/floor"
 c_jsonc="$work/floor-jsonc"
@@ -283,6 +300,84 @@ rss_hit=$(rss "$CCRED" token)
 printf '%-44s %9s %9s\n' "" KiB "x floor"
 printf '%-44s %9s %9s\n' "floor" "$rss_floor" 1.00
 printf '%-44s %9s %9s\n' "ccred token, cache hit" "$rss_hit" "$(ratio "$rss_hit" "$rss_floor")"
+fi
+
+# ---------------------------------------------------------------- 5. steady
+say "5. steady state: a caller every 50 ms for 24 s, an 8 s token (refresh ahead) vs a 300 s one; $steady_rounds rounds"
+CCRED_TEST_TMPDIR=$work ccred_test_server_start OIDC8 node "$top/tests/fixtures/oidc-server.mjs" \
+	--log "$work/grants8.log" --ttl 8
+cat >>"$XDG_CONFIG_HOME/ccred/config" <<EOF
+[profile short]
+token_url = http://127.0.0.1:$OIDC8_PORT/token
+client_id = post-client
+scope = api:read
+secret_store = libsecret
+[profile short-off]
+token_url = http://127.0.0.1:$OIDC8_PORT/token
+client_id = post-client
+scope = api:read api:write
+secret_store = libsecret
+refresh_ahead = 0
+EOF
+printf 'post-secret-1\n' | "$CCRED" -p short secret set
+# field NAME LINE: the value after NAME in the driver's line.
+field() { awk -v f="$1" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }' <<<"$2"; }
+us() { awk -v s="$1" 'BEGIN { printf "%.3f", s / 1000 }'; }
+printf '%-5s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %6s %4s\n' round "base p50" "base p99" \
+	"base max" p50 p99 max "p99/base" "max/hit" "bmax/hit" "rmax/hit" grants tokens "<ttl"
+: >"$work/steady.p99"
+: >"$work/steady.max"
+: >"$work/steady.off"
+steady_ok=1
+for r in $(seq "$steady_rounds"); do
+	"$CCRED" token >/dev/null
+	base=$("$work/steady" 50 24 60 "$CCRED" -v json)
+	# The run starts on a token just fetched, like any first call.
+	"$CCRED" -p short logout
+	"$CCRED" -p short token >/dev/null
+	g0=$(grep -c '"event":"success"' "$work/grants8.log")
+	line=$("$work/steady" 50 24 4 "$CCRED" -v -p short json)
+	sleep 1 # what a refresher started by the last calls does
+	grants=$(($(grep -c '"event":"success"' "$work/grants8.log") - g0))
+	# The same without refresh ahead: what callers paid before it.
+	"$CCRED" -p short-off logout
+	"$CCRED" -p short-off token >/dev/null
+	off=$("$work/steady" 50 24 4 "$CCRED" -v -p short-off json)
+	echo "$(ratio "$(field p99_us "$off")" "$(field p99_us "$base")") $(ratio "$(field max_us "$off")" "$(field p50_us "$base")")" >>"$work/steady.off"
+	b50=$(field p50_us "$base")
+	b99=$(field p99_us "$base")
+	bmax=$(field max_us "$base")
+	rmax_us=$(field refresh_max_us "$line")
+	s50=$(field p50_us "$line")
+	s99=$(field p99_us "$line")
+	smax=$(field max_us "$line")
+	under=$(field under_min_ttl "$line")
+	# The token fetched before the run is one of those handed out, not
+	# one of the grants counted.
+	tokens=$(($(field tokens "$line") - 1))
+	fails=$(($(field failures "$line") + $(field failures "$base")))
+	r99=$(ratio "$s99" "$b99")
+	rmax=$(ratio "$smax" "$b50")
+	echo "$r99" >>"$work/steady.p99"
+	echo "$rmax" >>"$work/steady.max"
+	printf '%-5s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %6s %4s\n' "$r" "$(us "$b50")" "$(us "$b99")" \
+		"$(us "$bmax")" "$(us "$s50")" "$(us "$s99")" "$(us "$smax")" "$r99" "$rmax" \
+		"$(ratio "$bmax" "$b50")" "$(ratio "$rmax_us" "$b50")" "$grants" "$tokens" "$under"
+	# No grant wasted: each one's token was handed out (but the last
+	# refresh's, which may come after the last call).
+	[ "$under" -eq 0 ] && [ "$fails" -eq 0 ] && [ "$grants" -le $((tokens + 1)) ] || steady_ok=0
+done
+r_steady99=$(median_of <"$work/steady.p99")
+r_steadymax=$(median_of <"$work/steady.max")
+echo "(ms; every call with -v.  base: the same driver on the 300 s token, all hits; its"
+echo " p50 is the hit median.  p99/base: the 8 s token's p99 over base p99; max/hit: its"
+echo " max over base p50; bmax/hit: base's own max over its p50 (this machine's noise);"
+echo " rmax/hit: the slowest of the calls that started a refresh (-v: refresh started)."
+echo " grants: token requests the server saw during the run; tokens: new tokens handed"
+echo " out; <ttl: tokens handed out with less than min_ttl (4 s) left.)"
+echo "median of the rounds: p99 = $r_steady99 x the long-lived token's p99, max = $r_steadymax x the hit median"
+echo "the same 8 s token with refresh_ahead = 0 (each refresh inline), per round: p99/base, max/hit:" $(tr '\n' ';' <"$work/steady.off")
+ccred_test_server_stop OIDC8
 
 # ---------------------------------------------------------------- targets
 say "targets"
@@ -295,8 +390,13 @@ target() {
 		status=1
 	fi
 }
-target "$(le "$r_hit" 1.5 && echo ok)" "hit <= 1.5x floor: $r_hit x (median of $rounds rounds)"
-target "$(le "$r_cold" 0.7 && echo ok)" "cold <= 0.7x lookup+curl: $r_cold x (median of $cold_rounds rounds)"
-target "$([ "$crowd_ok" = 1 ] && echo ok)" "crowd of $crowd_n: exactly 1 request, 0 failures, in each of $crowd_rounds rounds"
+if [ -z "$steady_only" ]; then
+	target "$(le "$r_hit" 1.5 && echo ok)" "hit <= 1.5x floor: $r_hit x (median of $rounds rounds)"
+	target "$(le "$r_cold" 0.7 && echo ok)" "cold <= 0.7x lookup+curl: $r_cold x (median of $cold_rounds rounds)"
+	target "$([ "$crowd_ok" = 1 ] && echo ok)" "crowd of $crowd_n: exactly 1 request, 0 failures, in each of $crowd_rounds rounds"
+fi
+target "$(le "$r_steady99" 1.25 && echo ok)" "steady state p99 <= 1.25x a long-lived token's: $r_steady99 x (median of $steady_rounds rounds)"
+target "$(le "$r_steadymax" 5 && echo ok)" "steady state max <= 5x the hit median: $r_steadymax x (median of $steady_rounds rounds)"
+target "$([ "$steady_ok" = 1 ] && echo ok)" "steady state: no token under min_ttl, no failure, no grant wasted, in each of $steady_rounds rounds"
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(hyperfine --version)"
 exit "$status"

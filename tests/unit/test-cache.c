@@ -302,6 +302,46 @@ static void test_lock(void)
 	rm_dir(dirfd, path, "0123");
 }
 
+/* The refresh record: read back as written, 0600; a record cut short, with
+ * junk after it, or of a wider mode is no record (refreshes go on). */
+static void test_refresh_record(void)
+{
+	static const char stem[] = "0123456789abcdef0123456789abcdef";
+	char path[64], name[64], why[256], text[96];
+	long long nb = 0;
+	struct stat st;
+	ssize_t n;
+	int dirfd = tmpdir(path), fd;
+
+	CHECK_INT(ccredi_refresh_record_read(dirfd, stem, &nb), -1);
+	CHECK_INT(ccredi_refresh_record_write(dirfd, stem, 1700000012345LL, why, sizeof(why)), 0);
+	CHECK_INT(ccredi_refresh_record_read(dirfd, stem, &nb), 0);
+	CHECK(nb == 1700000012345LL);
+	snprintf(name, sizeof(name), "%s.refresh", stem);
+	CHECK_INT(fstatat(dirfd, name, &st, 0), 0);
+	CHECK_INT(st.st_mode & 07777, 0600);
+	fd = openat(dirfd, name, O_RDONLY);
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	CHECK(n > 0);
+	for (ssize_t cut = 0; cut < n; cut++) {
+		fd = openat(dirfd, name, O_WRONLY | O_TRUNC);
+		CHECK(write(fd, text, (size_t)cut) == cut);
+		close(fd);
+		CHECK_INT(ccredi_refresh_record_read(dirfd, stem, &nb), -1);
+	}
+	fd = openat(dirfd, name, O_WRONLY | O_TRUNC);
+	CHECK(write(fd, text, (size_t)n) == n && write(fd, "x\n", 2) == 2);
+	close(fd);
+	CHECK_INT(ccredi_refresh_record_read(dirfd, stem, &nb), -1);
+	CHECK_INT(ccredi_refresh_record_write(dirfd, stem, 5, why, sizeof(why)), 0);
+	CHECK_INT(fchmodat(dirfd, name, 0644, 0), 0);
+	CHECK_INT(ccredi_refresh_record_read(dirfd, stem, &nb), -1);
+	ccredi_refresh_record_remove(dirfd, stem);
+	CHECK(faccessat(dirfd, name, F_OK, 0) < 0 && errno == ENOENT);
+	rm_dir(dirfd, path, stem);
+}
+
 int main(void)
 {
 	test_key();
@@ -309,5 +349,6 @@ int main(void)
 	test_entry_injection();
 	test_shown();
 	test_lock();
+	test_refresh_record();
 	return check_done();
 }

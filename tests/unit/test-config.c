@@ -68,6 +68,7 @@ static void test_basic(void)
 	                   "secret_store = file ~/.s\n"
 	                   "secret_store = env B\n"
 	                   "min_ttl = 0\n"
+	                   "refresh_ahead = 0\n"
 	                   "cache = no\n"
 	                   "auth_method = client_secret_basic\n";
 
@@ -80,6 +81,7 @@ static void test_basic(void)
 	CHECK_STR(p.username, "abc");
 	CHECK_INT(p.timeout, 7);
 	CHECK_INT(p.min_ttl, -1);
+	CHECK_INT(p.refresh_ahead, -1); /* the default rule */
 	CHECK(p.cache);
 	CHECK_INT(p.urls->n, 2);
 	CHECK_INT(p.stores->n, 1);
@@ -92,6 +94,7 @@ static void test_basic(void)
 	CHECK_INT(p.stores->n, 2); /* replaces the [defaults] list */
 	CHECK_STR(p.stores->v[1], "env B");
 	CHECK_INT(p.min_ttl, 0);
+	CHECK_INT(p.refresh_ahead, 0); /* off */
 	CHECK(!p.cache);
 	CHECK_STR(p.auth_method, "client_secret_basic");
 
@@ -146,6 +149,8 @@ static void test_bad_input(void)
 	expect_error("client_id = x\n", "test.conf:1: 'client_id' outside a section");
 	expect_contained("[profile a]\nmin_ttl = 5s\n", "test.conf:5: min_ttl");
 	expect_contained("[profile a]\nmin_ttl = -1\n", "test.conf:5: min_ttl");
+	expect_contained("[profile a]\nrefresh_ahead = -1\n", "test.conf:5: refresh_ahead");
+	expect_contained("[profile a]\nrefresh_ahead = 5m\n", "test.conf:5: refresh_ahead");
 	expect_contained("[profile a]\ntimeout = 0\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ncache = maybe\n", "test.conf:5: cache");
