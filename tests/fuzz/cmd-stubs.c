@@ -46,3 +46,9 @@ int url_call(const struct url_caller *c, const struct opts *o, const char *url, 
 	(void)req;
 	return 0;
 }
+
+void refresh_note(struct ccred_ctx *ctx, const struct ccred_token *tok)
+{
+	(void)ctx;
+	(void)tok;
+}
