@@ -17,6 +17,7 @@
 #include <ccred/ccred.h>
 #include <ccred/store.h>
 
+#include "cryptomod.h"
 #include "http.h"
 #include "jsonmod.h"
 #include "sys.h"
@@ -33,6 +34,8 @@ int ccredi_buf_adds(struct ccredi_buf *b, const char *s);
 int ccredi_buf_addf(struct ccredi_buf *b, const char *fmt, ...) CCREDI_PRINTF(2, 3);
 /* Appends s form-urlencoded (application/x-www-form-urlencoded). */
 int ccredi_buf_add_urlenc(struct ccredi_buf *b, const char *s, size_t n);
+/* Appends data base64url-encoded without padding (JWS, JWK). */
+int ccredi_buf_add_b64url(struct ccredi_buf *b, const void *data, size_t n);
 /* Wipes, then frees. */
 void ccredi_buf_clear(struct ccredi_buf *b);
 
@@ -346,6 +349,26 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *resp,
                                 time_t *started);
 ccred_error ccredi_http_load(struct ccred_ctx *ctx);
+
+/* ------------------------------------------------------------ assertion.c */
+/* The crypto module, loaded once per process; NULL with the error in ctx. */
+const struct ccredi_crypto_vtable *ccredi_crypto(struct ccred_ctx *ctx);
+/* client_secret_jwt, private_key_jwt: the method sends a signed assertion. */
+bool ccredi_auth_signs(const char *method);
+/* private_key_jwt and the TLS methods: the stores hold a PEM private key. */
+bool ccredi_auth_uses_key(const char *method);
+/* What a store holds, as a key: CCRED_E_CONFIG saying what is wrong (never
+ * showing it) when it is not a usable one. */
+ccred_error ccredi_key_parse(struct ccred_ctx *ctx, const char *pem, size_t len,
+                             struct ccredi_pkey **key);
+/* Appends the compact JWS of a client assertion for the profile to out:
+ * iss = sub = client_id, aud, a random jti, iat, exp 60 s later; HMAC with
+ * secret (client_secret_jwt) or signed with the PEM key in secret
+ * (private_key_jwt).  alg NULL: HS256 or the key's own; kid NULL: the key's
+ * RFC 7638 thumbprint. */
+ccred_error ccredi_assertion_make(struct ccred_ctx *ctx, const char *aud, const char *secret,
+                                  size_t slen, const char *alg, const char *kid,
+                                  struct ccredi_buf *out);
 
 /* ------------------------------------------------------------ jsonload.c */
 /* Loads the JSON module now (once per process), or says why it cannot. */

@@ -158,9 +158,11 @@ static bool value_ok(int key, const char *v, char *why, size_t whylen)
 	case K_ISSUER:
 		return ccredi_url_secure_enough(v, why, whylen);
 	case K_AUTH_METHOD:
-		if (strcmp(v, "client_secret_post") == 0 || strcmp(v, "client_secret_basic") == 0)
+		if (strcmp(v, "client_secret_post") == 0 || strcmp(v, "client_secret_basic") == 0 ||
+		    strcmp(v, "client_secret_jwt") == 0 || strcmp(v, "private_key_jwt") == 0)
 			return true;
-		snprintf(why, whylen, "auth_method must be client_secret_post or client_secret_basic");
+		snprintf(why, whylen, "auth_method must be client_secret_post, client_secret_basic, "
+		                      "client_secret_jwt or private_key_jwt");
 		return false;
 	case K_MIN_TTL:
 		if (ccredi_parse_long(v, 0, 86400L * 366, &n))
