@@ -91,6 +91,8 @@ int cmd_profiles(const struct opts *o, int argc, char **argv);
 int cmd_git(const struct opts *o, int argc, char **argv);
 /* secret.c */
 int cmd_secret(const struct opts *o, int argc, char **argv);
+/* key.c */
+int cmd_key(const struct opts *o, int argc, char **argv);
 /* main.c: undo harden() (umask, core limit, SIGPIPE) for a command ccred
  * is about to exec, so it starts as it would have without ccred. */
 void restore_for_child(void);

@@ -93,6 +93,9 @@ enum ccredi_key {
 	K_TIMEOUT,
 	K_USERNAME,
 	K_CACHE,
+	K_SIGNING_ALG,
+	K_KEY_ID,
+	K_REVOCATION_URL,
 	K_NSCALAR,
 	/* list keys */
 	K_URL = K_NSCALAR,
@@ -129,6 +132,7 @@ struct ccredi_profile {
 	const char *name;
 	const char *token_url, *issuer, *client_id, *scope, *audience, *resource;
 	const char *auth_method, *ca_file, *ca_path, *proxy, *username;
+	const char *signing_alg, *key_id, *revocation_url; /* or NULL */
 	long min_ttl; /* -1: default rule */
 	long timeout; /* seconds */
 	bool cache;

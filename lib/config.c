@@ -24,7 +24,8 @@ static const char *const key_names[K_NKEYS] = {
 	[K_AUTH_METHOD] = "auth_method", [K_MIN_TTL] = "min_ttl", [K_CA_FILE] = "ca_file",
 	[K_CA_PATH] = "ca_path",     [K_PROXY] = "proxy",         [K_TIMEOUT] = "timeout",
 	[K_USERNAME] = "username",   [K_CACHE] = "cache",         [K_URL] = "url",
-	[K_SECRET_STORE] = "secret_store",
+	[K_SECRET_STORE] = "secret_store", [K_SIGNING_ALG] = "signing_alg",
+	[K_KEY_ID] = "key_id",       [K_REVOCATION_URL] = "revocation_url",
 };
 
 int ccredi_key_lookup(const char *name)
@@ -156,7 +157,26 @@ static bool value_ok(int key, const char *v, char *why, size_t whylen)
 	switch (key) {
 	case K_TOKEN_URL:
 	case K_ISSUER:
+	case K_REVOCATION_URL:
 		return ccredi_url_secure_enough(v, why, whylen);
+	case K_SIGNING_ALG:
+		for (const char *const *a = (const char *const[]){"HS256", "HS384", "HS512", "RS256",
+		                                                  "PS256", "ES256", "EdDSA", NULL};
+		     *a; a++)
+			if (strcmp(v, *a) == 0)
+				return true;
+		snprintf(why, whylen, "signing_alg must be HS256, HS384 or HS512 (client_secret_jwt), "
+		                      "or RS256, PS256, ES256 or EdDSA (private_key_jwt)");
+		return false;
+	case K_KEY_ID:
+		/* goes into JSON (a JWS header, a JWK) as it is */
+		for (const char *c = v; *c; c++)
+			if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == '"' ||
+			    *c == '\\') {
+				snprintf(why, whylen, "key_id must be visible ASCII without \" or \\");
+				return false;
+			}
+		return true;
 	case K_AUTH_METHOD:
 		if (strcmp(v, "client_secret_post") == 0 || strcmp(v, "client_secret_basic") == 0 ||
 		    strcmp(v, "client_secret_jwt") == 0 || strcmp(v, "private_key_jwt") == 0)
@@ -482,6 +502,9 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	p->ca_path = v[K_CA_PATH];
 	p->proxy = v[K_PROXY];
 	p->username = v[K_USERNAME] ? v[K_USERNAME] : v[K_CLIENT_ID];
+	p->signing_alg = v[K_SIGNING_ALG];
+	p->key_id = v[K_KEY_ID];
+	p->revocation_url = v[K_REVOCATION_URL];
 	p->min_ttl = -1;
 	if (v[K_MIN_TTL])
 		ccredi_parse_long(v[K_MIN_TTL], 0, 86400L * 366, &p->min_ttl);
@@ -504,6 +527,24 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	}
 	if (!p->client_id) {
 		snprintf(err, errlen, "%s:%d: profile '%s' has no client_id", s->file, s->line, name);
+		return CCRED_E_CONFIG;
+	}
+	/* HMAC for client_secret_jwt, a key's algorithm for private_key_jwt
+	 * (which one fits the key is checked when the key is read). */
+	if (p->signing_alg && strcmp(p->auth_method, "client_secret_jwt") == 0 &&
+	    p->signing_alg[0] != 'H') {
+		snprintf(err, errlen,
+		         "%s:%d: profile '%s': signing_alg %s does not go with client_secret_jwt "
+		         "(HS256, HS384 or HS512)",
+		         s->file, s->line, name, p->signing_alg);
+		return CCRED_E_CONFIG;
+	}
+	if (p->signing_alg && strcmp(p->auth_method, "private_key_jwt") == 0 &&
+	    p->signing_alg[0] == 'H') {
+		snprintf(err, errlen,
+		         "%s:%d: profile '%s': signing_alg %s does not go with private_key_jwt "
+		         "(RS256, PS256, ES256 or EdDSA)",
+		         s->file, s->line, name, p->signing_alg);
 		return CCRED_E_CONFIG;
 	}
 	return CCRED_OK;

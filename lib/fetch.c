@@ -444,8 +444,8 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	if (signs) {
 		/* RFC 7523 2.2: the secret or key signs; only the assertion and
 		 * the client_id go on the wire.  aud is the endpoint asked. */
-		if ((rc = ccredi_assertion_make(ctx, url, secret, strlen(secret), NULL, NULL,
-		                                &assertion)) != CCRED_OK)
+		if ((rc = ccredi_assertion_make(ctx, url, secret, strlen(secret), p->signing_alg,
+		                                p->key_id, &assertion)) != CCRED_OK)
 			goto out;
 		rc = CCRED_E_NOMEM;
 		if (add_param(&body, "client_id", p->client_id) < 0 ||
