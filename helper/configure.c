@@ -63,13 +63,29 @@ static void usage_configure(void)
 	die_usage("%s", CONFIGURE_USAGE);
 }
 
+/* A method's name or short form, as the library's table has them. */
 static const char *auth_method_arg(const char *v)
 {
-	if (strcmp(v, "post") == 0 || strcmp(v, "client_secret_post") == 0)
-		return "client_secret_post";
-	if (strcmp(v, "basic") == 0 || strcmp(v, "client_secret_basic") == 0)
-		return "client_secret_basic";
-	return NULL;
+	return ccred_auth_method_canonical(v);
+}
+
+/* "A or B" ("A, B or C"), with "A (or a)" for the short forms when asked. */
+static const char *auth_method_list(char *buf, size_t len, bool aliases)
+{
+	const char *name, *alias;
+	size_t used = 0, n = 0;
+
+	while (ccred_auth_method_info(n, NULL, NULL, NULL))
+		n++;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		name = ccred_auth_method_info(i, &alias, NULL, NULL);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         i == 0 ? "" : i + 1 == n ? " or " : ", ", name);
+		if (aliases && alias && used < len)
+			used += (size_t)snprintf(buf + used, len - used, " (or %s)", alias);
+	}
+	return buf;
 }
 
 static void parse_options(struct conf *c, const struct opts *o, int argc, char **argv)
@@ -102,10 +118,11 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 				die_usage("--ca-file %s: %s", optarg, strerror(errno));
 			break;
 		case 'a':
-			if (!(c->auth_method = auth_method_arg(optarg)))
-				die_usage("--auth-method is client_secret_post or "
-				          "client_secret_basic, not '%s'",
-				          optarg);
+			if (!(c->auth_method = auth_method_arg(optarg))) {
+				char names[512];
+				die_usage("--auth-method is %s, not '%s'",
+				          auth_method_list(names, sizeof(names), false), optarg);
+			}
 			break;
 		case 'S':
 			if (c->nstores == MAX_LIST)
@@ -233,13 +250,15 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 		c->scope = "";
 	for (;;) {
 		const char *cur = ccred_profile_get(ctx, c->name, "auth_method");
-		if (ask(c, "Client authentication: client_secret_post or client_secret_basic",
-		        cur ? cur : "client_secret_post", &am) < 0)
+		char prompt[600], names[512];
+		snprintf(prompt, sizeof(prompt), "Client authentication: %s",
+		         auth_method_list(names, sizeof(names), false));
+		/* the table's first method is the default */
+		if (ask(c, prompt, cur ? cur : ccred_auth_method_info(0, NULL, NULL, NULL), &am) < 0)
 			return -1;
 		if ((c->auth_method = auth_method_arg(am)))
 			break;
-		fprintf(stderr, "Answer client_secret_post (or post) or client_secret_basic (or "
-		                "basic).\n");
+		fprintf(stderr, "Answer %s.\n", auth_method_list(names, sizeof(names), true));
 	}
 	snprintf(fallback, sizeof(fallback), "file ~/.config/ccred/%s.secret", c->name);
 	def_store = existing ? cur_store : have_session_bus() ? "libsecret" : fallback;

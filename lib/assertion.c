@@ -42,19 +42,6 @@ const struct ccredi_crypto_vtable *ccredi_crypto(struct ccred_ctx *ctx)
 	return crypto_vt;
 }
 
-bool ccredi_auth_signs(const char *method)
-{
-	return method &&
-	       (strcmp(method, "client_secret_jwt") == 0 || strcmp(method, "private_key_jwt") == 0);
-}
-
-bool ccredi_auth_uses_key(const char *method)
-{
-	return method &&
-	       (strcmp(method, "private_key_jwt") == 0 || strcmp(method, "tls_client_auth") == 0 ||
-	        strcmp(method, "self_signed_tls_client_auth") == 0);
-}
-
 /* A JSON string: quote, backslash and control bytes escaped; other bytes
  * (a UTF-8 client_id) as they are. */
 static int add_json_str(struct ccredi_buf *b, const char *s)
@@ -105,7 +92,7 @@ ccred_error ccredi_assertion_make(struct ccred_ctx *ctx, const char *aud, const 
 {
 	const struct ccredi_crypto_vtable *vt = ccredi_crypto(ctx);
 	const struct ccredi_profile *p = &ctx->prof;
-	bool hmac = strcmp(p->auth_method, "client_secret_jwt") == 0;
+	bool hmac = !ccredi_auth_uses_key(p->auth_method);
 	struct ccredi_buf hdr = {0}, claims = {0}, jti = {0};
 	struct ccredi_pkey *key = NULL;
 	unsigned char rnd[JTI_BYTES];

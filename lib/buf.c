@@ -120,6 +120,17 @@ int ccredi_buf_add_b64url(struct ccredi_buf *b, const void *data, size_t n)
 	return 0;
 }
 
+int ccredi_buf_add_param(struct ccredi_buf *b, const char *name, const char *value)
+{
+	if (!value)
+		return 0;
+	if (b->len && ccredi_buf_adds(b, "&") < 0)
+		return -1;
+	if (ccredi_buf_adds(b, name) < 0 || ccredi_buf_adds(b, "=") < 0)
+		return -1;
+	return ccredi_buf_add_urlenc(b, value, strlen(value));
+}
+
 void ccredi_buf_clear(struct ccredi_buf *b)
 {
 	ccredi_freezero(b->p, b->cap);

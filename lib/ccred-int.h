@@ -36,6 +36,9 @@ int ccredi_buf_addf(struct ccredi_buf *b, const char *fmt, ...) CCREDI_PRINTF(2,
 int ccredi_buf_add_urlenc(struct ccredi_buf *b, const char *s, size_t n);
 /* Appends data base64url-encoded without padding (JWS, JWK). */
 int ccredi_buf_add_b64url(struct ccredi_buf *b, const void *data, size_t n);
+/* Appends "&name=value" to a form body ("name=value" when it is empty),
+ * the value form-urlencoded; nothing for a NULL value. */
+int ccredi_buf_add_param(struct ccredi_buf *b, const char *name, const char *value);
 /* Wipes, then frees. */
 void ccredi_buf_clear(struct ccredi_buf *b);
 
@@ -78,28 +81,59 @@ const char *ccredi_shown(char *dst, size_t dstlen, const char *s);
 char *ccredi_strdup(const char *s);   /* NULL-safe strdup */
 
 /* ------------------------------------------------------------ config.c */
+/*
+ * The config keys, once: each line generates the key's name, its place in
+ * enum ccredi_key, its validator in the parser (config.c's value_ok), its
+ * field in struct ccredi_profile with the default ccredi_profile_resolve
+ * gives it, and its case in ccred_profile_get.  A new key is one line here
+ * plus its validator (config.c) and its man page entry.
+ *
+ * KEY(ID, name, TYPE, check, default)
+ *   TYPE STR: const char *name in the profile, the value as written
+ *             (empty: unset); ccred_profile_get returns it.
+ *   TYPE LONG / BOOL: long / bool name, parsed from a valid value;
+ *             ccred_profile_get returns the value as written.
+ *   check: the validator, bool check(const char *v, char *why, size_t len).
+ *   default: the profile's value when the key is unset.
+ * Scalar keys first; the list keys (repeatable lines) after them:
+ * LIST(ID, name, field, check), a const struct ccredi_strlist *field.
+ */
+#define CCREDI_KEYS(KEY)                                                        \
+	KEY(TOKEN_URL, token_url, STR, check_endpoint, NULL)                   \
+	KEY(ISSUER, issuer, STR, check_endpoint, NULL)                         \
+	KEY(CLIENT_ID, client_id, STR, check_any, NULL)                        \
+	KEY(SCOPE, scope, STR, check_any, NULL)                                \
+	KEY(AUDIENCE, audience, STR, check_any, NULL)                          \
+	KEY(RESOURCE, resource, STR, check_any, NULL)                          \
+	KEY(AUTH_METHOD, auth_method, STR, check_auth_method, "client_secret_post") \
+	KEY(MIN_TTL, min_ttl, LONG, check_min_ttl, -1) /* -1: the default rule */ \
+	KEY(CA_FILE, ca_file, STR, check_any, NULL)                            \
+	KEY(CA_PATH, ca_path, STR, check_any, NULL)                            \
+	KEY(PROXY, proxy, STR, check_any, NULL)                                \
+	KEY(TIMEOUT, timeout, LONG, check_timeout, 30) /* seconds */           \
+	KEY(USERNAME, username, STR, check_any, NULL) /* then client_id */     \
+	KEY(CACHE, cache, BOOL, check_yes_no, true)                            \
+	KEY(SIGNING_ALG, signing_alg, STR, check_signing_alg, NULL)            \
+	KEY(KEY_ID, key_id, STR, check_key_id, NULL) /* then the thumbprint */ \
+	KEY(REVOCATION_URL, revocation_url, STR, check_endpoint, NULL)         \
+	/* end of the scalar keys */
+#define CCREDI_LIST_KEYS(LIST)                                                  \
+	LIST(URL, url, urls, check_url_pattern)                                \
+	LIST(SECRET_STORE, secret_store, stores, check_store_line)             \
+	/* end of the list keys */
+
+/* The C type of each TYPE. */
+#define CCREDI_KEYTYPE_STR const char *
+#define CCREDI_KEYTYPE_LONG long
+#define CCREDI_KEYTYPE_BOOL bool
+
+#define CCREDI_KEY_ENUM(id, name, type, check, dflt) K_##id,
+#define CCREDI_LIST_ENUM(id, name, field, check) K_##id,
 enum ccredi_key {
-	K_TOKEN_URL,
-	K_ISSUER,
-	K_CLIENT_ID,
-	K_SCOPE,
-	K_AUDIENCE,
-	K_RESOURCE,
-	K_AUTH_METHOD,
-	K_MIN_TTL,
-	K_CA_FILE,
-	K_CA_PATH,
-	K_PROXY,
-	K_TIMEOUT,
-	K_USERNAME,
-	K_CACHE,
-	K_SIGNING_ALG,
-	K_KEY_ID,
-	K_REVOCATION_URL,
+	CCREDI_KEYS(CCREDI_KEY_ENUM)
 	K_NSCALAR,
-	/* list keys */
-	K_URL = K_NSCALAR,
-	K_SECRET_STORE,
+	K_LIST_BEFORE_FIRST = K_NSCALAR - 1, /* the first list key is K_NSCALAR */
+	CCREDI_LIST_KEYS(CCREDI_LIST_ENUM)
 	K_NKEYS
 };
 #define CCREDI_NLISTS (K_NKEYS - K_NSCALAR)
@@ -127,16 +161,13 @@ struct ccredi_config {
 	unsigned occurrences;        /* [section] headers seen, across files */
 };
 
-/* A profile with [defaults] folded in and defaults applied. */
+/* A profile with [defaults] folded in and defaults applied (CCREDI_KEYS). */
+#define CCREDI_KEY_FIELD(id, name, type, check, dflt) CCREDI_KEYTYPE_##type name;
+#define CCREDI_LIST_FIELD(id, name, field, check) const struct ccredi_strlist *field;
 struct ccredi_profile {
 	const char *name;
-	const char *token_url, *issuer, *client_id, *scope, *audience, *resource;
-	const char *auth_method, *ca_file, *ca_path, *proxy, *username;
-	const char *signing_alg, *key_id, *revocation_url; /* or NULL */
-	long min_ttl; /* -1: default rule */
-	long timeout; /* seconds */
-	bool cache;
-	const struct ccredi_strlist *urls, *stores;
+	CCREDI_KEYS(CCREDI_KEY_FIELD)
+	CCREDI_LIST_KEYS(CCREDI_LIST_FIELD)
 	const struct ccredi_section *sec;
 };
 
@@ -188,8 +219,8 @@ bool ccredi_url_secure_enough(const char *url, char *why, size_t whylen);
 
 /* ------------------------------------------------------------ json */
 /* The parsers (struct ccredi_tokresp, ccredi_tokresp_parse, ccredi_jwt_exp,
- * ccredi_discovery_parse, ccredi_kube_exec_parse) are in jsonmod.h: json.c
- * in the JSON module, reached through jsonload.c. */
+ * ccredi_discovery_parse, ccredi_kube_exec_parse) are in jsonmod.h:
+ * modules/json-c/json.c, reached through jsonload.c. */
 void ccredi_tokresp_clear(struct ccredi_tokresp *r); /* fetch.c */
 /* shown.c: a parsed token response ccred can hand out unchanged to every
  * caller: a visible-ASCII access_token, a token_type absent or "bearer" in
@@ -344,6 +375,45 @@ char *ccredi_cache_dir_path(void);
 /* Replaces *slot with a copy of s; returns the copy (NULL: out of memory). */
 const char *ccredi_set_str(char **slot, const char *s);
 
+/* ------------------------------------------------------------ auth.c */
+/* What an auth method's apply is given, and fills in. */
+struct ccredi_auth_request {
+	struct ccred_ctx *ctx;             /* for errors (ccredi_err) and traces */
+	const struct ccredi_profile *prof; /* client_id, and the method's own keys */
+	const char *secret;                /* what the stores hold (NUL-terminated) */
+	size_t secret_len;
+	const char *endpoint;              /* the token endpoint (an assertion's aud) */
+	struct ccredi_buf *form;           /* the form body: ccredi_buf_add_param */
+	struct ccredi_http_request *http;  /* Basic user and password, TLS ... */
+	/* What apply makes for the request to point at (an encoded secret, an
+	 * assertion, a key): wiped and freed by ccredi_auth_request_clear. */
+	struct ccredi_buf owned[2];
+};
+
+/* One client authentication method: one entry of lib/auth.c's table. */
+struct ccredi_auth_method {
+	const char *name;     /* the config's word, and the cache key's */
+	const char *alias;    /* a short form for configure ("post"), or NULL */
+	const char *keycloak; /* Keycloak's label, for doctor's advice */
+	unsigned flags;       /* CCRED_AUTH_F_*: what the stores hold */
+	/* Adds the client's proof to the request: form fields, Basic, TLS.
+	 * CCRED_OK, or an error (with ccredi_err for more than out of memory). */
+	ccred_error (*apply)(struct ccredi_auth_request *r);
+};
+/* The method named by its name or its short form; NULL for none. */
+const struct ccredi_auth_method *ccredi_auth_find(const char *word);
+/* The i-th method, NULL past the last. */
+const struct ccredi_auth_method *ccredi_auth_at(size_t i);
+/* The config's validator: a method's name, else false with why. */
+bool ccredi_auth_method_ok(const char *v, char *why, size_t whylen);
+/* Applies the profile's method to r (r->form and r->http set). */
+ccred_error ccredi_auth_apply(struct ccredi_auth_request *r);
+void ccredi_auth_request_clear(struct ccredi_auth_request *r);
+/* client_secret_jwt, private_key_jwt: the method sends a signed assertion. */
+bool ccredi_auth_signs(const char *method);
+/* The stores hold a PEM private key (CCRED_AUTH_F_PRIVATE_KEY). */
+bool ccredi_auth_uses_key(const char *method);
+
 /* ------------------------------------------------------------ fetch.c */
 /* Asks the token endpoint; fills resp and the request start time. */
 ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccredi_tokresp *resp,
@@ -357,10 +427,6 @@ ccred_error ccredi_http_load(struct ccred_ctx *ctx);
 /* ------------------------------------------------------------ assertion.c */
 /* The crypto module, loaded once per process; NULL with the error in ctx. */
 const struct ccredi_crypto_vtable *ccredi_crypto(struct ccred_ctx *ctx);
-/* client_secret_jwt, private_key_jwt: the method sends a signed assertion. */
-bool ccredi_auth_signs(const char *method);
-/* private_key_jwt and the TLS methods: the stores hold a PEM private key. */
-bool ccredi_auth_uses_key(const char *method);
 /* What a store holds, as a key: CCRED_E_CONFIG saying what is wrong (never
  * showing it) when it is not a usable one. */
 ccred_error ccredi_key_parse(struct ccred_ctx *ctx, const char *pem, size_t len,

@@ -12,20 +12,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define KEY_NAME(id, name, type, check, dflt) [K_##id] = #name,
+#define LIST_NAME(id, name, field, check) [K_##id] = #name,
 static const char *const key_names[K_NKEYS] = {
-	[K_TOKEN_URL] = "token_url", [K_ISSUER] = "issuer",       [K_CLIENT_ID] = "client_id",
-	[K_SCOPE] = "scope",         [K_AUDIENCE] = "audience",   [K_RESOURCE] = "resource",
-	[K_AUTH_METHOD] = "auth_method", [K_MIN_TTL] = "min_ttl", [K_CA_FILE] = "ca_file",
-	[K_CA_PATH] = "ca_path",     [K_PROXY] = "proxy",         [K_TIMEOUT] = "timeout",
-	[K_USERNAME] = "username",   [K_CACHE] = "cache",         [K_URL] = "url",
-	[K_SECRET_STORE] = "secret_store", [K_SIGNING_ALG] = "signing_alg",
-	[K_KEY_ID] = "key_id",       [K_REVOCATION_URL] = "revocation_url",
+	CCREDI_KEYS(KEY_NAME) CCREDI_LIST_KEYS(LIST_NAME)
 };
 
 int ccredi_key_lookup(const char *name)
@@ -149,81 +146,115 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Checks a value for its key; writes why on failure. */
-static bool value_ok(int key, const char *v, char *why, size_t whylen)
+/* The validators CCREDI_KEYS names: true, or false with why. */
+static bool check_any(const char *v, char *why, size_t whylen)
+{
+	(void)v, (void)why, (void)whylen;
+	return true;
+}
+
+static bool check_endpoint(const char *v, char *why, size_t whylen)
+{
+	return ccredi_url_secure_enough(v, why, whylen);
+}
+
+static bool check_auth_method(const char *v, char *why, size_t whylen)
+{
+	return ccredi_auth_method_ok(v, why, whylen);
+}
+
+static bool check_signing_alg(const char *v, char *why, size_t whylen)
+{
+	static const char *const algs[] = {"HS256", "HS384", "HS512", "RS256",
+	                                   "PS256", "ES256", "EdDSA"};
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(v, algs[i]) == 0)
+			return true;
+	snprintf(why, whylen, "signing_alg must be HS256, HS384 or HS512 (client_secret_jwt), "
+	                      "or RS256, PS256, ES256 or EdDSA (private_key_jwt)");
+	return false;
+}
+
+static bool check_key_id(const char *v, char *why, size_t whylen)
+{
+	/* goes into JSON (a JWS header, a JWK) as it is */
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == '"' ||
+		    *c == '\\') {
+			snprintf(why, whylen, "key_id must be visible ASCII without \" or \\");
+			return false;
+		}
+	return true;
+}
+
+static bool check_min_ttl(const char *v, char *why, size_t whylen)
 {
 	long n;
 
-	switch (key) {
-	case K_TOKEN_URL:
-	case K_ISSUER:
-	case K_REVOCATION_URL:
-		return ccredi_url_secure_enough(v, why, whylen);
-	case K_SIGNING_ALG:
-		for (const char *const *a = (const char *const[]){"HS256", "HS384", "HS512", "RS256",
-		                                                  "PS256", "ES256", "EdDSA", NULL};
-		     *a; a++)
-			if (strcmp(v, *a) == 0)
-				return true;
-		snprintf(why, whylen, "signing_alg must be HS256, HS384 or HS512 (client_secret_jwt), "
-		                      "or RS256, PS256, ES256 or EdDSA (private_key_jwt)");
-		return false;
-	case K_KEY_ID:
-		/* goes into JSON (a JWS header, a JWK) as it is */
-		for (const char *c = v; *c; c++)
-			if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == '"' ||
-			    *c == '\\') {
-				snprintf(why, whylen, "key_id must be visible ASCII without \" or \\");
-				return false;
-			}
+	if (ccredi_parse_long(v, 0, 86400L * 366, &n))
 		return true;
-	case K_AUTH_METHOD:
-		if (strcmp(v, "client_secret_post") == 0 || strcmp(v, "client_secret_basic") == 0 ||
-		    strcmp(v, "client_secret_jwt") == 0 || strcmp(v, "private_key_jwt") == 0)
-			return true;
-		snprintf(why, whylen, "auth_method must be client_secret_post, client_secret_basic, "
-		                      "client_secret_jwt or private_key_jwt");
-		return false;
-	case K_MIN_TTL:
-		if (ccredi_parse_long(v, 0, 86400L * 366, &n))
-			return true;
-		snprintf(why, whylen, "min_ttl must be a number of seconds (0 or more)");
-		return false;
-	case K_TIMEOUT:
-		if (ccredi_parse_long(v, 1, 3600, &n))
-			return true;
-		snprintf(why, whylen, "timeout must be a number of seconds from 1 to 3600");
-		return false;
-	case K_CACHE:
-		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
-			return true;
-		snprintf(why, whylen, "cache must be yes or no");
-		return false;
-	case K_URL: {
-		struct ccredi_url u = {0};
-		bool ok = ccredi_url_parse(v, &u) == 0;
-		ccredi_url_clear(&u);
-		if (!ok)
-			snprintf(why, whylen, "url '%s' is not a URL (scheme://host[:port][/path])", v);
-		return ok;
-	}
-	case K_SECRET_STORE: {
-		struct ccredi_strlist w = {0};
-		char err[128] = "";
-		bool ok = ccredi_split_words(v, &w, err, sizeof(err)) == 0 && w.n > 0;
-		if (ok)
-			for (const char *p = w.v[0]; *p; p++)
-				if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-					ok = false;
-		if (!ok)
-			snprintf(why, whylen, "secret_store '%s': %s", v,
-			         *err ? err : "must start with a store name (libsecret, file, env, ...)");
-		ccredi_strlist_clear(&w);
-		return ok;
-	}
-	default:
+	snprintf(why, whylen, "min_ttl must be a number of seconds (0 or more)");
+	return false;
+}
+
+static bool check_timeout(const char *v, char *why, size_t whylen)
+{
+	long n;
+
+	if (ccredi_parse_long(v, 1, 3600, &n))
 		return true;
-	}
+	snprintf(why, whylen, "timeout must be a number of seconds from 1 to 3600");
+	return false;
+}
+
+static bool check_yes_no(const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
+		return true;
+	/* the key's name: the only yes/no key so far is cache */
+	snprintf(why, whylen, "cache must be yes or no");
+	return false;
+}
+
+static bool check_url_pattern(const char *v, char *why, size_t whylen)
+{
+	struct ccredi_url u = {0};
+	bool ok = ccredi_url_parse(v, &u) == 0;
+
+	ccredi_url_clear(&u);
+	if (!ok)
+		snprintf(why, whylen, "url '%s' is not a URL (scheme://host[:port][/path])", v);
+	return ok;
+}
+
+static bool check_store_line(const char *v, char *why, size_t whylen)
+{
+	struct ccredi_strlist w = {0};
+	char err[128] = "";
+	bool ok = ccredi_split_words(v, &w, err, sizeof(err)) == 0 && w.n > 0;
+
+	if (ok)
+		for (const char *p = w.v[0]; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+				ok = false;
+	if (!ok)
+		snprintf(why, whylen, "secret_store '%s': %s", v,
+		         *err ? err : "must start with a store name (libsecret, file, env, ...)");
+	ccredi_strlist_clear(&w);
+	return ok;
+}
+
+#define KEY_CHECK(id, name, type, check, dflt) [K_##id] = check,
+#define LIST_CHECK(id, name, field, check) [K_##id] = check,
+static bool (*const key_check[K_NKEYS])(const char *v, char *why, size_t whylen) = {
+	CCREDI_KEYS(KEY_CHECK) CCREDI_LIST_KEYS(LIST_CHECK)
+};
+
+/* Checks a value for its key; writes why on failure. */
+static bool value_ok(int key, const char *v, char *why, size_t whylen)
+{
+	return key >= 0 && key < K_NKEYS ? key_check[key](v, why, whylen) : true;
 }
 
 bool ccredi_config_value_ok(int key, const char *v, char *why, size_t whylen)
@@ -472,6 +503,26 @@ ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const ch
 	return CCRED_OK;
 }
 
+/* A value (NULL: unset) as its key's TYPE, or the default.  A value its
+ * validator refused fails the profile (ccredi_profile_value_error), so
+ * what these make of it is never used. */
+static const char *as_STR(const char *v, const char *dflt)
+{
+	return v ? v : dflt;
+}
+
+static long as_LONG(const char *v, long dflt)
+{
+	long n;
+
+	return v && ccredi_parse_long(v, LONG_MIN, LONG_MAX, &n) ? n : dflt;
+}
+
+static bool as_BOOL(const char *v, bool dflt)
+{
+	return v ? strcmp(v, "yes") == 0 : dflt;
+}
+
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
                                    struct ccredi_profile *p, char *err, size_t errlen)
 {
@@ -491,32 +542,14 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	memset(p, 0, sizeof(*p));
 	p->name = s->name;
 	p->sec = s;
-	p->token_url = v[K_TOKEN_URL];
-	p->issuer = v[K_ISSUER];
-	p->client_id = v[K_CLIENT_ID];
-	p->scope = v[K_SCOPE];
-	p->audience = v[K_AUDIENCE];
-	p->resource = v[K_RESOURCE];
-	p->auth_method = v[K_AUTH_METHOD] ? v[K_AUTH_METHOD] : "client_secret_post";
-	p->ca_file = v[K_CA_FILE];
-	p->ca_path = v[K_CA_PATH];
-	p->proxy = v[K_PROXY];
-	p->username = v[K_USERNAME] ? v[K_USERNAME] : v[K_CLIENT_ID];
-	p->signing_alg = v[K_SIGNING_ALG];
-	p->key_id = v[K_KEY_ID];
-	p->revocation_url = v[K_REVOCATION_URL];
-	p->min_ttl = -1;
-	if (v[K_MIN_TTL])
-		ccredi_parse_long(v[K_MIN_TTL], 0, 86400L * 366, &p->min_ttl);
-	p->timeout = 30;
-	if (v[K_TIMEOUT])
-		ccredi_parse_long(v[K_TIMEOUT], 1, 3600, &p->timeout);
-	p->cache = !v[K_CACHE] || strcmp(v[K_CACHE], "yes") == 0;
-	p->urls = s->list_set[K_URL - K_NSCALAR] ? &s->list[K_URL - K_NSCALAR]
-	                                         : &d->list[K_URL - K_NSCALAR];
-	p->stores = s->list_set[K_SECRET_STORE - K_NSCALAR]
-	                ? &s->list[K_SECRET_STORE - K_NSCALAR]
-	                : &d->list[K_SECRET_STORE - K_NSCALAR];
+#define KEY_RESOLVE(id, name, type, check, dflt) p->name = as_##type(v[K_##id], dflt);
+#define LIST_RESOLVE(id, name, field, check)                                                     \
+	p->field = s->list_set[K_##id - K_NSCALAR] ? &s->list[K_##id - K_NSCALAR]                 \
+	                                           : &d->list[K_##id - K_NSCALAR];
+	CCREDI_KEYS(KEY_RESOLVE)
+	CCREDI_LIST_KEYS(LIST_RESOLVE)
+	if (!p->username)
+		p->username = p->client_id;
 
 	if (ccredi_profile_value_error(cfg, name, err, errlen) != CCRED_OK)
 		return CCRED_E_CONFIG;

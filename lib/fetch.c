@@ -151,17 +151,6 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 	                  tries == 1 ? "" : "s");
 }
 
-static int add_param(struct ccredi_buf *b, const char *name, const char *value)
-{
-	if (!value)
-		return 0;
-	if (b->len && ccredi_buf_adds(b, "&") < 0)
-		return -1;
-	if (ccredi_buf_adds(b, name) < 0 || ccredi_buf_adds(b, "=") < 0)
-		return -1;
-	return ccredi_buf_add_urlenc(b, value, strlen(value));
-}
-
 static void base_request(struct ccred_ctx *ctx, struct ccredi_http_request *req)
 {
 	memset(req, 0, sizeof(*req));
@@ -419,9 +408,8 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	const struct ccredi_profile *p = &ctx->prof;
 	struct ccredi_http_request req;
 	struct ccredi_http_response resp = {.retry_after = -1};
-	struct ccredi_buf body = {0}, user = {0}, pass = {0}, assertion = {0};
-	bool basic = strcmp(p->auth_method, "client_secret_basic") == 0;
-	bool signs = ccredi_auth_signs(p->auth_method);
+	struct ccredi_buf body = {0};
+	struct ccredi_auth_request auth = {.ctx = ctx, .prof = p, .secret = secret, .form = &body};
 	long deadline = ccredi_now_ms() + p->timeout * 1000;
 	struct disco_cache dc = {0};
 	char *discovered = NULL, why[256];
@@ -439,42 +427,27 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 		url = discovered;
 	}
 	rc = CCRED_E_NOMEM;
-	if (add_param(&body, "grant_type", "client_credentials") < 0)
+	if (ccredi_buf_add_param(&body, "grant_type", "client_credentials") < 0)
 		goto nomem;
-	if (signs) {
-		/* RFC 7523 2.2: the secret or key signs; only the assertion and
-		 * the client_id go on the wire.  aud is the endpoint asked. */
-		if ((rc = ccredi_assertion_make(ctx, url, secret, strlen(secret), p->signing_alg,
-		                                p->key_id, &assertion)) != CCRED_OK)
-			goto out;
-		rc = CCRED_E_NOMEM;
-		if (add_param(&body, "client_id", p->client_id) < 0 ||
-		    add_param(&body, "client_assertion_type",
-		              "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") < 0 ||
-		    add_param(&body, "client_assertion", assertion.p) < 0)
-			goto nomem;
-	} else if (basic) {
-		/* RFC 6749 2.3.1: form-urlencode id and secret, then Basic. */
-		if (ccredi_buf_add_urlenc(&user, p->client_id, strlen(p->client_id)) < 0 ||
-		    ccredi_buf_add_urlenc(&pass, secret, strlen(secret)) < 0)
-			goto nomem;
-	} else if (add_param(&body, "client_id", p->client_id) < 0 ||
-	           add_param(&body, "client_secret", secret) < 0) {
-		goto nomem;
-	}
-	if (add_param(&body, "scope", p->scope) < 0 || add_param(&body, "audience", p->audience) < 0 ||
-	    add_param(&body, "resource", p->resource) < 0)
-		goto nomem;
-
 	base_request(ctx, &req);
+	auth.secret_len = strlen(secret);
+	auth.endpoint = url;
+	auth.http = &req;
+	if ((rc = ccredi_auth_apply(&auth)) != CCRED_OK) {
+		if (rc == CCRED_E_NOMEM)
+			goto nomem;
+		goto out;
+	}
+	if (ccredi_buf_add_param(&body, "scope", p->scope) < 0 ||
+	    ccredi_buf_add_param(&body, "audience", p->audience) < 0 ||
+	    ccredi_buf_add_param(&body, "resource", p->resource) < 0)
+		goto nomem;
 	req.url = url;
 	req.body = body.p;
 	req.body_len = body.len;
-	req.basic_user = basic ? user.p : NULL;
-	req.basic_pass = basic ? pass.p : NULL;
 	ccredi_trace(ctx, 1, "token request: client_id=%s auth=%s scope=%s %s=<redacted>",
 	             p->client_id, p->auth_method, p->scope ? p->scope : "(none)",
-	             signs ? "client_assertion" : "client_secret");
+	             ccredi_auth_signs(p->auth_method) ? "client_assertion" : "client_secret");
 	*started = time(NULL);
 	if ((rc = exchange(ctx, &req, &resp, deadline)) != CCRED_OK)
 		goto out;
@@ -500,9 +473,7 @@ out:
 	ccredi_buf_clear(&dc.key);
 	resp_clear(&resp);
 	ccredi_buf_clear(&body);
-	ccredi_buf_clear(&user);
-	ccredi_buf_clear(&pass);
-	ccredi_buf_clear(&assertion);
+	ccredi_auth_request_clear(&auth);
 	free(discovered);
 	if (rc != CCRED_OK)
 		ccredi_tokresp_clear(out);

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The internal ABI between libccred and its JSON module
- * ($(pkglibdir)/json-c.so), which holds lib/json.c, the only code that
- * calls json-c.  It is loaded with dlopen the first time JSON must be read
+ * ($(pkglibdir)/json-c.so), which holds modules/json-c/json.c, the only
+ * code that calls json-c.  It is loaded with dlopen the first time JSON must be read
  * (a token response, a discovery document, KUBERNETES_EXEC_INFO), so a
  * cache hit never maps json-c nor pays for its relocation.
  *
  * lib/jsonload.c gives the rest of the library the ccredi_* functions
  * below as wrappers over the module; the unit tests and fuzzers link
- * lib/json.c itself (lib/libccred-internal.la) and need no module.
+ * modules/json-c/json.c itself (lib/libccred-internal.la) and need no
+ * module.
  *
  * Not installed: the module ships with the library and both carry the same
  * CCREDI_JSON_ABI, checked at load.  struct ccredi_tokresp is part of it.

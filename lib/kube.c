@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* KUBERNETES_EXEC_INFO: the apiVersion kubectl asks `ccred kubectl` for
- * (read by the JSON module, lib/json.c). */
+ * (read by the JSON module, modules/json-c/json.c). */
 #include "ccred-int.h"
 
 #include <stdio.h>

@@ -244,27 +244,24 @@ CCRED_API const char *ccred_profile_name(const struct ccred_ctx *ctx, size_t i)
 	return i < ctx->cfg.nprofiles ? ctx->cfg.profiles[i].name : NULL;
 }
 
+/* A STR key's value is the profile's field (defaults applied); a LONG or
+ * BOOL key's is the value as written, inherited from [defaults]. */
+#define GET_STR(field) return p->field;
+#define GET_LONG(field) break;
+#define GET_BOOL(field) break;
+#define KEY_GET(id, name, type, check, dflt) case K_##id: GET_##type(name)
+
 static const char *profile_value(const struct ccred_ctx *ctx, const struct ccredi_profile *p, int k)
 {
 	const char *v;
 
 	switch (k) {
-	case K_TOKEN_URL: return p->token_url;
-	case K_ISSUER: return p->issuer;
-	case K_CLIENT_ID: return p->client_id;
-	case K_SCOPE: return p->scope;
-	case K_AUDIENCE: return p->audience;
-	case K_RESOURCE: return p->resource;
-	case K_AUTH_METHOD: return p->auth_method;
-	case K_CA_FILE: return p->ca_file;
-	case K_CA_PATH: return p->ca_path;
-	case K_PROXY: return p->proxy;
-	case K_USERNAME: return p->username;
+	CCREDI_KEYS(KEY_GET)
 	default:
-		/* min_ttl, timeout, cache: as written, inherited from [defaults] */
-		v = p->sec->val[k] ? p->sec->val[k] : ctx->cfg.defaults.val[k];
-		return v && *v ? v : NULL;
+		break;
 	}
+	v = p->sec->val[k] ? p->sec->val[k] : ctx->cfg.defaults.val[k];
+	return v && *v ? v : NULL;
 }
 
 /* Resolves `profile` (NULL: the selected one) into *p; false when unknown. */

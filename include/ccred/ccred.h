@@ -285,6 +285,21 @@ CCRED_API ccred_error ccred_config_check_value(struct ccred_ctx *ctx, const char
                                                const char *value);
 
 /*
+ * The client authentication methods (auth_method; SPEC "Client
+ * authentication"), from the library's one table of them.
+ * ccred_auth_method_canonical: the method's name for a word that is its
+ * name or its short form ("post", "basic"), NULL when it names none.
+ * ccred_auth_method_info: the i-th method's name (0, 1, ...; NULL past the
+ * last) and, through each pointer that is not NULL, its short form (NULL
+ * when it has none), Keycloak's label for it and its CCRED_AUTH_F_ flags:
+ * for --help, prompts and advice that list them.
+ */
+#define CCRED_AUTH_F_PRIVATE_KEY 0x1u /* the stores hold a private key, not a secret */
+CCRED_API const char *ccred_auth_method_canonical(const char *word);
+CCRED_API const char *ccred_auth_method_info(size_t i, const char **alias, const char **keycloak,
+                                             unsigned *flags);
+
+/*
  * Apply settings (as ccred_config_write_profile takes them) to the
  * configuration loaded in ctx, in memory only, and select profile `name`
  * as it would read once written.  Nothing is written anywhere: the caller

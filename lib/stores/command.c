@@ -250,28 +250,25 @@ static void kill_and_reap(pid_t pid, int *status)
 	(void)CCREDI_RETRY(waitpid(pid, status, 0));
 }
 
-static int command_get(void *state, const struct ccred_store_key *key, char *buf,
-                       size_t bufsize, size_t *len, char *err, size_t errlen)
-{
-	struct command_store *cs = state;
-	const struct ccred_store_services *svc = cs->svc;
-	struct run r;
-	struct pollfd pfd[4];
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, exp[2] = {-1, -1};
-	int devnull = -1, pidfd = -1, status = 0, nfd, i, rc = CCRED_STORE_ERR;
-	long timeout = svc->timeout_ms > 0 ? svc->timeout_ms : DEFAULT_TIMEOUT_MS;
-	long deadline, left, maxfd;
-	bool reaped = false;
-	pid_t pid = -1, w;
+/* One run's child, and our ends of its pipes. */
+struct child {
+	pid_t pid;          /* -1 before the fork */
+	int pidfd;          /* -1 without pidfd_open */
+	int out, err, ex;   /* read ends of stdout, stderr, exec status; -1 closed */
+	int status;         /* from waitpid, once reaped */
+	bool reaped;
+	long timeout;       /* ms, for the message */
+	long deadline;      /* ccredi_now_ms() at which it is killed */
+};
 
-	(void)key;
-	*len = 0;
-	memset(&r, 0, sizeof(r));
-	r.line = malloc(LINE_CAP);
-	if (!r.line) {
-		snprintf(err, errlen, "%s: out of memory", cs->what);
-		goto out;
-	}
+/* Starts the command with its pipes, in its own process group. */
+static int spawn(struct command_store *cs, struct child *c, char *err, size_t errlen)
+{
+	const struct ccred_store_services *svc = cs->svc;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, exp[2] = {-1, -1};
+	int devnull, rc = CCRED_STORE_ERR;
+	long maxfd;
+
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
 	    pipe2(exp, O_CLOEXEC) != 0) {
@@ -282,153 +279,197 @@ static int command_get(void *state, const struct ccred_store_key *key, char *buf
 	if (maxfd < 0 || maxfd > 65536)
 		maxfd = 65536;
 	svc->trace(svc->host, 2, "%s: running", cs->desc);
-	deadline = ccredi_now_ms() + timeout;
-	pid = fork();
-	if (pid < 0) {
+	c->deadline = ccredi_now_ms() + c->timeout;
+	c->pid = fork();
+	if (c->pid < 0) {
 		snprintf(err, errlen, "%s: fork: %s", cs->what, strerror(errno));
 		goto out;
 	}
-	if (pid == 0)
+	if (c->pid == 0)
 		run_child(cs->argv, devnull, outp[1], errp[1], exp[1], maxfd);
 	/* Also here, so a kill(-pid) right away cannot miss the group. */
-	(void)setpgid(pid, pid);
-	close_fd(&outp[1]);
-	close_fd(&errp[1]);
-	close_fd(&exp[1]);
-	close_fd(&devnull);
+	(void)setpgid(c->pid, c->pid);
 	(void)fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(exp[0], F_SETFL, O_NONBLOCK);
 #ifdef SYS_pidfd_open
 	/* Wake up when the child exits even if a grandchild keeps our pipes
 	 * open; without pidfd we look every 20 ms. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 #endif
+	rc = CCRED_STORE_OK;
+out:
+	/* Our read ends go to c (closed by child_end); the rest is the child's. */
+	c->out = outp[0];
+	c->err = errp[0];
+	c->ex = exp[0];
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	close_fd(&exp[1]);
+	close_fd(&devnull);
+	return rc;
+}
 
-	while (!reaped) {
-		if (pidfd < 0) {
-			w = waitpid(pid, &status, WNOHANG);
-			if (w == pid || (w < 0 && errno != EINTR)) {
-				reaped = (w == pid);
-				if (!reaped) {
+/* Reads the pipes into r until the child is reaped or the deadline
+ * passes, then what is still in them. */
+static int pump(struct command_store *cs, struct child *c, struct run *r, char *err,
+                size_t errlen)
+{
+	const struct ccred_store_services *svc = cs->svc;
+	struct pollfd pfd[4];
+	long left;
+	int nfd, i;
+	pid_t w;
+
+	while (!c->reaped) {
+		if (c->pidfd < 0) {
+			w = waitpid(c->pid, &c->status, WNOHANG);
+			if (w == c->pid || (w < 0 && errno != EINTR)) {
+				c->reaped = (w == c->pid);
+				if (!c->reaped) {
 					snprintf(err, errlen, "%s: waitpid: %s", cs->what,
 					         strerror(errno));
-					goto out;
+					return CCRED_STORE_ERR;
 				}
 				break;
 			}
 		}
-		left = deadline - ccredi_now_ms();
+		left = c->deadline - ccredi_now_ms();
 		if (left <= 0) {
-			kill_and_reap(pid, &status);
-			reaped = true;
-			if (timeout % 1000 == 0)
+			kill_and_reap(c->pid, &c->status);
+			c->reaped = true;
+			if (c->timeout % 1000 == 0)
 				snprintf(err, errlen, "%s: timed out after %ld s", cs->what,
-				         timeout / 1000);
+				         c->timeout / 1000);
 			else
 				snprintf(err, errlen, "%s: timed out after %ld.%ld s", cs->what,
-				         timeout / 1000, (timeout % 1000) / 100);
-			rc = CCRED_STORE_UNAVAILABLE;
-			goto out;
+				         c->timeout / 1000, (c->timeout % 1000) / 100);
+			return CCRED_STORE_UNAVAILABLE;
 		}
 		nfd = 0;
-		if (outp[0] >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
-		if (errp[0] >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = errp[0], .events = POLLIN};
-		if (exp[0] >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = exp[0], .events = POLLIN};
-		if (pidfd >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
-		if (pidfd < 0 && left > 20)
+		if (c->out >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = c->out, .events = POLLIN};
+		if (c->err >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = c->err, .events = POLLIN};
+		if (c->ex >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = c->ex, .events = POLLIN};
+		if (c->pidfd >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = c->pidfd, .events = POLLIN};
+		if (c->pidfd < 0 && left > 20)
 			left = 20;
 		if (poll(pfd, (nfds_t)nfd, (int)left) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errlen, "%s: poll: %s", cs->what, strerror(errno));
-			goto out;
+			return CCRED_STORE_ERR;
 		}
 		for (i = 0; i < nfd; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (pfd[i].fd == outp[0] && !read_stdout(svc, &r, outp[0]))
-				close_fd(&outp[0]);
-			else if (pfd[i].fd == errp[0] && !read_stderr(&r, errp[0]))
-				close_fd(&errp[0]);
-			else if (pfd[i].fd == exp[0] && !read_exec_status(&r, exp[0]))
-				close_fd(&exp[0]);
-			else if (pfd[i].fd == pidfd) {
-				w = CCREDI_RETRY(waitpid(pid, &status, 0));
-				if (w != pid) {
+			if (pfd[i].fd == c->out && !read_stdout(svc, r, c->out))
+				close_fd(&c->out);
+			else if (pfd[i].fd == c->err && !read_stderr(r, c->err))
+				close_fd(&c->err);
+			else if (pfd[i].fd == c->ex && !read_exec_status(r, c->ex))
+				close_fd(&c->ex);
+			else if (pfd[i].fd == c->pidfd) {
+				w = CCREDI_RETRY(waitpid(c->pid, &c->status, 0));
+				c->reaped = true; /* if not by us, someone else reaped it */
+				if (w != c->pid) {
 					snprintf(err, errlen, "%s: waitpid: %s", cs->what,
 					         strerror(errno));
-					reaped = true; /* someone else reaped it */
-					goto out;
+					return CCRED_STORE_ERR;
 				}
-				reaped = true;
 			}
 		}
 	}
 	/* The child is gone: take what is still in the pipes, without waiting
 	 * for a grandchild that may hold them open. */
-	if (outp[0] >= 0 && !read_stdout(svc, &r, outp[0]))
-		close_fd(&outp[0]);
-	if (outp[0] >= 0 && !r.line_done) {
+	if (c->out >= 0 && !read_stdout(svc, r, c->out))
+		close_fd(&c->out);
+	if (c->out >= 0 && !r->line_done) {
 		/* still open: a grandchild holds it; the output so far is all */
-		r.linelen = r.used;
-		r.line_done = true;
+		r->linelen = r->used;
+		r->line_done = true;
 	}
-	if (errp[0] >= 0)
-		(void)read_stderr(&r, errp[0]);
-	if (exp[0] >= 0)
-		(void)read_exec_status(&r, exp[0]);
-	sanitize_line(r.errline, r.errused);
+	if (c->err >= 0)
+		(void)read_stderr(r, c->err);
+	if (c->ex >= 0)
+		(void)read_exec_status(r, c->ex);
+	sanitize_line(r->errline, r->errused);
+	return CCRED_STORE_OK;
+}
 
-	rc = CCRED_STORE_UNAVAILABLE;
-	if (r.exec_errno) {
-		snprintf(err, errlen, "%s: cannot run: %s", cs->what, strerror(r.exec_errno));
-		goto out;
+/* What the run says: the secret into buf, or why not. */
+static int verdict(struct command_store *cs, const struct child *c, const struct run *r,
+                   char *buf, size_t bufsize, size_t *len, char *err, size_t errlen)
+{
+	int status = c->status;
+
+	if (r->exec_errno) {
+		snprintf(err, errlen, "%s: cannot run: %s", cs->what, strerror(r->exec_errno));
+		return CCRED_STORE_UNAVAILABLE;
 	}
-	if (WIFSIGNALED(status) && !(WTERMSIG(status) == SIGPIPE && r.out_cut)) {
+	if (WIFSIGNALED(status) && !(WTERMSIG(status) == SIGPIPE && r->out_cut)) {
 		snprintf(err, errlen, "%s: killed by signal %d%s%s", cs->what, WTERMSIG(status),
-		         r.errline[0] ? ": " : "", r.errline);
-		goto out;
+		         r->errline[0] ? ": " : "", r->errline);
+		return CCRED_STORE_UNAVAILABLE;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
 		snprintf(err, errlen, "%s: exited with status %d%s%s", cs->what,
-		         WEXITSTATUS(status), r.errline[0] ? ": " : "", r.errline);
-		goto out;
+		         WEXITSTATUS(status), r->errline[0] ? ": " : "", r->errline);
+		return CCRED_STORE_UNAVAILABLE;
 	}
-	rc = CCRED_STORE_ERR;
-	if (r.line_overflow) {
+	if (r->line_overflow) {
 		snprintf(err, errlen, "%s: first line of output longer than %d bytes", cs->what,
 		         CCRED_STORE_SECRET_MAX);
-		goto out;
+		return CCRED_STORE_ERR;
 	}
-	if (r.linelen == 0) {
+	if (r->linelen == 0) {
 		snprintf(err, errlen, "%s: printed no secret (first line of output is empty)",
 		         cs->what);
-		rc = CCRED_STORE_NOTFOUND;
-		goto out;
+		return CCRED_STORE_NOTFOUND;
 	}
-	if (r.linelen > bufsize || r.linelen > CCRED_STORE_SECRET_MAX) {
+	if (r->linelen > bufsize || r->linelen > CCRED_STORE_SECRET_MAX) {
 		snprintf(err, errlen, "%s: secret longer than %zu bytes", cs->what, bufsize);
-		goto out;
+		return CCRED_STORE_ERR;
 	}
-	memcpy(buf, r.line, r.linelen);
-	*len = r.linelen;
-	rc = CCRED_STORE_OK;
-out:
-	if (pid > 0 && !reaped)
-		kill_and_reap(pid, &status);
-	close_fd(&pidfd);
-	close_fd(&outp[0]);
-	close_fd(&outp[1]);
-	close_fd(&errp[0]);
-	close_fd(&errp[1]);
-	close_fd(&exp[0]);
-	close_fd(&exp[1]);
-	close_fd(&devnull);
+	memcpy(buf, r->line, r->linelen);
+	*len = r->linelen;
+	return CCRED_STORE_OK;
+}
+
+/* Kills and reaps a child still running; closes our ends. */
+static void child_end(struct child *c)
+{
+	if (c->pid > 0 && !c->reaped)
+		kill_and_reap(c->pid, &c->status);
+	close_fd(&c->pidfd);
+	close_fd(&c->out);
+	close_fd(&c->err);
+	close_fd(&c->ex);
+}
+
+static int command_get(void *state, const struct ccred_store_key *key, char *buf,
+                       size_t bufsize, size_t *len, char *err, size_t errlen)
+{
+	struct command_store *cs = state;
+	const struct ccred_store_services *svc = cs->svc;
+	struct child c = {.pid = -1, .pidfd = -1, .out = -1, .err = -1, .ex = -1};
+	struct run r;
+	int rc = CCRED_STORE_ERR;
+
+	(void)key;
+	*len = 0;
+	c.timeout = svc->timeout_ms > 0 ? svc->timeout_ms : DEFAULT_TIMEOUT_MS;
+	memset(&r, 0, sizeof(r));
+	r.line = malloc(LINE_CAP);
+	if (!r.line)
+		snprintf(err, errlen, "%s: out of memory", cs->what);
+	else if ((rc = spawn(cs, &c, err, errlen)) == CCRED_STORE_OK &&
+	         (rc = pump(cs, &c, &r, err, errlen)) == CCRED_STORE_OK)
+		rc = verdict(cs, &c, &r, buf, bufsize, len, err, errlen);
+	child_end(&c);
 	if (r.line) {
 		svc->wipe(r.line, LINE_CAP);
 		free(r.line);

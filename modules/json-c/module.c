@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The JSON module: lib/json.c (the only code in ccred that calls json-c),
+ * The JSON module: json.c (the only code in ccred that calls json-c),
  * with buf.c and secmem.c beside it, behind one export.  libccred loads it
  * with dlopen the first time it must read JSON (lib/jsonload.c).
  */

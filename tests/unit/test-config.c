@@ -149,7 +149,11 @@ static void test_bad_input(void)
 	expect_contained("[profile a]\ntimeout = 0\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ncache = maybe\n", "test.conf:5: cache");
-	expect_contained("[profile a]\nauth_method = private_key_jwt\n", "test.conf:5: auth_method");
+	expect_contained("[profile a]\nauth_method = tls_client_auth\n", "test.conf:5: auth_method");
+	expect_contained("[profile a]\nsigning_alg = none\n", "test.conf:5: signing_alg must be");
+	expect_contained("[profile a]\nkey_id = a\"b\n", "test.conf:5: key_id must be");
+	expect_contained("[profile a]\nrevocation_url = http://auth.example.com/revoke\n",
+	                 "test.conf:5: plain http");
 	expect_contained("[profile a]\ntoken_url = http://auth.example.com/token\n",
 	                 "test.conf:5: plain http");
 	expect_contained("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n", "plain http");
@@ -239,6 +243,104 @@ static void test_split_words(void)
 	ccredi_strlist_clear(&w);
 }
 
+/* The key list (CCREDI_KEYS) makes every name, and the defaults. */
+static void test_key_table(void)
+{
+	struct ccredi_config cfg = {0};
+	struct ccredi_profile p;
+	char err[512] = "";
+
+	for (int k = 0; k < K_NKEYS; k++) {
+		CHECK(ccredi_key_name(k) != NULL);
+		CHECK_INT(ccredi_key_lookup(ccredi_key_name(k)), k);
+	}
+	CHECK_INT(ccredi_key_lookup("token_url"), K_TOKEN_URL);
+	CHECK_INT(ccredi_key_lookup("secret_store"), K_SECRET_STORE);
+	CHECK(K_URL >= K_NSCALAR && K_SECRET_STORE >= K_NSCALAR && K_CACHE < K_NSCALAR);
+	CHECK_INT(ccredi_key_lookup("tokenurl"), -1);
+	CHECK_INT(parse(&cfg, "[profile a]\ntoken_url = https://h/t\nclient_id = c\n", err,
+	                sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.auth_method, "client_secret_post");
+	CHECK_STR(p.username, "c");
+	CHECK_INT(p.min_ttl, -1);
+	CHECK_INT(p.timeout, 30);
+	CHECK(p.cache);
+	CHECK(p.scope == NULL && p.ca_file == NULL);
+	CHECK_INT(p.urls->n, 0);
+	CHECK_INT(p.stores->n, 0);
+	ccredi_config_clear(&cfg);
+	CHECK_INT(parse(&cfg,
+	                "[defaults]\ntimeout = 9\ncache = no\n[profile a]\ntoken_url = "
+	                "https://h/t\nclient_id = c\nmin_ttl = 0\nusername = u\n"
+	                "auth_method = client_secret_basic\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.auth_method, "client_secret_basic");
+	CHECK_STR(p.username, "u");
+	CHECK_INT(p.min_ttl, 0);
+	CHECK_INT(p.timeout, 9);
+	CHECK(!p.cache);
+	ccredi_config_clear(&cfg);
+}
+
+/* The auth method table: names, short forms, and what each puts into the
+ * request. */
+static void test_auth_table(void)
+{
+	struct ccredi_profile p = {.client_id = "my client", .auth_method = "client_secret_post"};
+	struct ccredi_http_request req = {0};
+	struct ccredi_buf form = {0};
+	struct ccredi_auth_request r = {.prof = &p, .secret = "s&cr=t", .secret_len = 6,
+	                                .form = &form, .http = &req};
+	const char *alias, *label;
+	unsigned flags;
+	char why[256];
+	size_t n = 0;
+
+	CHECK_STR(ccred_auth_method_canonical("post"), "client_secret_post");
+	CHECK_STR(ccred_auth_method_canonical("client_secret_post"), "client_secret_post");
+	CHECK_STR(ccred_auth_method_canonical("basic"), "client_secret_basic");
+	CHECK(ccred_auth_method_canonical("Basic") == NULL);
+	CHECK(ccred_auth_method_canonical("") == NULL);
+	CHECK(ccred_auth_method_canonical(NULL) == NULL);
+	CHECK_STR(ccred_auth_method_info(0, &alias, &label, &flags), "client_secret_post");
+	CHECK_STR(alias, "post");
+	CHECK_STR(label, "Client Id and Secret");
+	CHECK_INT(flags, 0);
+	while (ccred_auth_method_info(n, NULL, NULL, NULL))
+		n++;
+	CHECK_INT(n, 4);
+	CHECK(ccredi_auth_method_ok("client_secret_basic", why, sizeof(why)));
+	CHECK(ccredi_auth_method_ok("private_key_jwt", why, sizeof(why)));
+	CHECK(!ccredi_auth_method_ok("tls", why, sizeof(why)));
+	CHECK_STR(why, "auth_method must be client_secret_post, client_secret_basic, "
+	               "client_secret_jwt or private_key_jwt");
+	CHECK_STR(ccred_auth_method_info(3, &alias, &label, &flags), "private_key_jwt");
+	CHECK(alias == NULL);
+	CHECK_STR(label, "Signed Jwt");
+	CHECK_INT(flags, CCRED_AUTH_F_PRIVATE_KEY);
+	CHECK_STR(ccred_auth_method_info(2, &alias, &label, &flags), "client_secret_jwt");
+	CHECK_STR(label, "Signed Jwt with Client Secret");
+	CHECK_INT(flags, 0);
+
+	CHECK_INT(ccredi_auth_apply(&r), CCRED_OK);
+	CHECK_STR(form.p, "client_id=my+client&client_secret=s%26cr%3Dt");
+	CHECK(req.basic_user == NULL && req.basic_pass == NULL);
+	ccredi_auth_request_clear(&r);
+	ccredi_buf_clear(&form);
+
+	p.auth_method = "client_secret_basic";
+	CHECK_INT(ccredi_auth_apply(&r), CCRED_OK);
+	CHECK(form.p == NULL || form.len == 0);
+	CHECK_STR(req.basic_user, "my+client");
+	CHECK_STR(req.basic_pass, "s%26cr%3Dt");
+	ccredi_auth_request_clear(&r);
+	CHECK(r.owned[0].p == NULL && r.owned[1].p == NULL);
+}
+
 int main(void)
 {
 	test_basic();
@@ -247,5 +349,7 @@ int main(void)
 	test_bad_input();
 	test_long_line_and_nul();
 	test_split_words();
+	test_key_table();
+	test_auth_table();
 	return check_done();
 }

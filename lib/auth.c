@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Client authentication (SPEC "Client authentication"): every method ccred
+ * knows is one entry of one table, and everything else asks the table —
+ * the config's validator, the token request (fetch.c), and, through the
+ * public ccred_auth_method_canonical / ccred_auth_method_info, the
+ * command's --auth-method, help and doctor's advice.  A new method is an
+ * entry here with its apply function.
+ */
+#include "ccred-int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* client_secret_post: client_id and client_secret in the form body. */
+static ccred_error apply_post(struct ccredi_auth_request *r)
+{
+	if (ccredi_buf_add_param(r->form, "client_id", r->prof->client_id) < 0 ||
+	    ccredi_buf_add_param(r->form, "client_secret", r->secret) < 0)
+		return CCRED_E_NOMEM;
+	return CCRED_OK;
+}
+
+/* client_secret_basic: RFC 6749 2.3.1, form-urlencode id and secret, then
+ * HTTP Basic.  The request points into r->owned, wiped by
+ * ccredi_auth_request_clear. */
+static ccred_error apply_basic(struct ccredi_auth_request *r)
+{
+	struct ccredi_buf *user = &r->owned[0], *pass = &r->owned[1];
+
+	if (ccredi_buf_add_urlenc(user, r->prof->client_id, strlen(r->prof->client_id)) < 0 ||
+	    ccredi_buf_add_urlenc(pass, r->secret, r->secret_len) < 0)
+		return CCRED_E_NOMEM;
+	r->http->basic_user = user->p;
+	r->http->basic_pass = pass->p;
+	return CCRED_OK;
+}
+
+/* client_secret_jwt, private_key_jwt (RFC 7523 2.2): the secret or the
+ * key signs an assertion (lib/assertion.c, the crypto module) whose aud is
+ * the endpoint asked; only it and the client_id go on the wire. */
+static ccred_error apply_jwt(struct ccredi_auth_request *r)
+{
+	struct ccredi_buf *assertion = &r->owned[0];
+	ccred_error rc;
+
+	if ((rc = ccredi_assertion_make(r->ctx, r->endpoint, r->secret, r->secret_len,
+	                                r->prof->signing_alg, r->prof->key_id, assertion)) !=
+	    CCRED_OK)
+		return rc;
+	if (ccredi_buf_add_param(r->form, "client_id", r->prof->client_id) < 0 ||
+	    ccredi_buf_add_param(r->form, "client_assertion_type",
+	                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") < 0 ||
+	    ccredi_buf_add_param(r->form, "client_assertion", assertion->p) < 0)
+		return CCRED_E_NOMEM;
+	return CCRED_OK;
+}
+
+/* The first entry is the default (CCREDI_KEYS' auth_method). */
+static const struct ccredi_auth_method methods[] = {
+        {"client_secret_post", "post", "Client Id and Secret", 0, apply_post},
+        {"client_secret_basic", "basic", "Client Id and Secret", 0, apply_basic},
+        {"client_secret_jwt", NULL, "Signed Jwt with Client Secret", 0, apply_jwt},
+        {"private_key_jwt", NULL, "Signed Jwt", CCRED_AUTH_F_PRIVATE_KEY, apply_jwt},
+};
+#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
+
+const struct ccredi_auth_method *ccredi_auth_find(const char *word)
+{
+	if (!word)
+		return NULL;
+	for (size_t i = 0; i < NMETHODS; i++)
+		if (strcmp(word, methods[i].name) == 0 ||
+		    (methods[i].alias && strcmp(word, methods[i].alias) == 0))
+			return &methods[i];
+	return NULL;
+}
+
+const struct ccredi_auth_method *ccredi_auth_at(size_t i)
+{
+	return i < NMETHODS ? &methods[i] : NULL;
+}
+
+bool ccredi_auth_method_ok(const char *v, char *why, size_t whylen)
+{
+	size_t used;
+
+	/* The config takes the canonical names only: they are the cache key. */
+	for (size_t i = 0; i < NMETHODS; i++)
+		if (strcmp(v, methods[i].name) == 0)
+			return true;
+	/* "auth_method must be A or B" ("A, B or C" with more) */
+	used = (size_t)snprintf(why, whylen, "auth_method must be");
+	for (size_t i = 0; i < NMETHODS && used < whylen; i++)
+		used += (size_t)snprintf(why + used, whylen - used, "%s%s",
+		                         i == 0              ? " "
+		                         : i + 1 == NMETHODS ? " or "
+		                                             : ", ",
+		                         methods[i].name);
+	return false;
+}
+
+bool ccredi_auth_signs(const char *method)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_find(method);
+
+	return m && m->apply == apply_jwt;
+}
+
+bool ccredi_auth_uses_key(const char *method)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_find(method);
+
+	return m && (m->flags & CCRED_AUTH_F_PRIVATE_KEY);
+}
+
+ccred_error ccredi_auth_apply(struct ccredi_auth_request *r)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_find(r->prof->auth_method);
+
+	/* The validator let only a known name into the profile. */
+	if (!m)
+		return ccredi_err(r->ctx, CCRED_E_CONFIG, "unknown auth_method '%s'",
+		                  r->prof->auth_method);
+	return m->apply(r);
+}
+
+void ccredi_auth_request_clear(struct ccredi_auth_request *r)
+{
+	for (size_t i = 0; i < sizeof(r->owned) / sizeof(r->owned[0]); i++)
+		ccredi_buf_clear(&r->owned[i]);
+}
+
+CCRED_API const char *ccred_auth_method_canonical(const char *word)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_find(word);
+
+	return m ? m->name : NULL;
+}
+
+CCRED_API const char *ccred_auth_method_info(size_t i, const char **alias, const char **keycloak,
+                                             unsigned *flags)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_at(i);
+
+	if (!m)
+		return NULL;
+	if (alias)
+		*alias = m->alias;
+	if (keycloak)
+		*keycloak = m->keycloak;
+	if (flags)
+		*flags = m->flags;
+	return m->name;
+}
