@@ -77,8 +77,11 @@ static const struct cmd commands[] = {
 	 "the public key as a JWK Set for the provider; --self-signed-cert also writes a\n"
 	 "certificate (CN = client_id, --days, default 365).  public: print the stored key's\n"
 	 "public half again (--pem: as PEM).  The private key is never printed."},
-	{"logout", cmd_logout, "drop the cached token (--all: of every profile)", " [--all]",
-	 "Drop the cached token of the profile (--all: of every profile); the secret stays."},
+	{"logout", cmd_logout, "drop the cached token (--all: of every profile)",
+	 " [--all | --revoke]",
+	 "Drop the cached token of the profile (--all: of every profile); the secret stays.\n"
+	 "--revoke: first revoke it at the profile's revocation_url (RFC 7009); the token is\n"
+	 "dropped even when that fails, and the exit status says why."},
 	{"profiles", cmd_profiles, "list profiles and their cached tokens' life",
 	 " [--json | --names]",
 	 "List each profile: endpoint, client_id, stores, urls, the cached token's life,\n"

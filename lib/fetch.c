@@ -493,3 +493,99 @@ ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *ou
 	ccredi_freezero(secret, slen);
 	return rc;
 }
+
+/*
+ * RFC 7009: revoke the profile's cached access token at revocation_url,
+ * with the profile's client authentication (an assertion's aud is then the
+ * revocation endpoint).  The cache itself is the caller's to drop.
+ */
+static ccred_error revoke_token(struct ccred_ctx *ctx, const char *url, const char *token)
+{
+	const struct ccredi_profile *p = &ctx->prof;
+	struct ccredi_http_request req;
+	struct ccredi_http_response resp = {.retry_after = -1};
+	struct ccredi_buf body = {0};
+	struct ccredi_auth_request auth = {.ctx = ctx, .prof = p, .form = &body};
+	long deadline = ccredi_now_ms() + p->timeout * 1000;
+	char *secret = NULL;
+	size_t slen = 0;
+	ccred_error rc;
+
+	if ((rc = ccredi_http_load(ctx)) != CCRED_OK || (rc = ccredi_json_load(ctx)) != CCRED_OK)
+		return rc;
+	if ((rc = ccredi_secret_read(ctx, &secret, &slen)) != CCRED_OK)
+		return rc;
+	base_request(ctx, &req);
+	auth.secret = secret;
+	auth.secret_len = slen;
+	auth.endpoint = url;
+	auth.http = &req;
+	rc = CCRED_E_NOMEM;
+	if (ccredi_buf_add_param(&body, "token", token) < 0 ||
+	    ccredi_buf_add_param(&body, "token_type_hint", "access_token") < 0)
+		goto nomem;
+	if ((rc = ccredi_auth_apply(&auth)) != CCRED_OK) {
+		if (rc == CCRED_E_NOMEM)
+			goto nomem;
+		goto out;
+	}
+	/* The secret is in the request now (or signed into it): wipe ours. */
+	ccredi_freezero(secret, slen);
+	secret = NULL;
+	req.url = url;
+	req.body = body.p;
+	req.body_len = body.len;
+	ccredi_trace(ctx, 1, "revocation request: client_id=%s auth=%s token=<redacted>",
+	             p->client_id, p->auth_method);
+	if ((rc = exchange(ctx, &req, &resp, deadline)) != CCRED_OK)
+		goto out;
+	ccredi_trace(ctx, 1, "HTTP %ld, %zu bytes", resp.status, resp.body_len);
+	/* RFC 7009 2.2: 200 whether or not the token was still valid. */
+	rc = resp.status == 200 ? CCRED_OK : answer_error(ctx, url, &resp);
+	goto out;
+nomem:
+	rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+out:
+	if (secret)
+		ccredi_freezero(secret, slen);
+	resp_clear(&resp);
+	ccredi_buf_clear(&body);
+	ccredi_auth_request_clear(&auth);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_token_revoke(struct ccred_ctx *ctx)
+{
+	struct ccredi_cache_entry e = {0};
+	struct ccredi_buf key = {0};
+	char stem[33], why[256];
+	ccred_error rc;
+	int dirfd;
+
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if (ccredi_cache_key(&ctx->prof, &key, stem) < 0)
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	/* Only looks: a missing or refused directory holds nothing to revoke. */
+	if ((dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0 ||
+	    ccredi_cache_read(dirfd, stem, key.p, &e, why, sizeof(why)) != 0) {
+		ccredi_trace(ctx, 1, "revocation: no cached token (%s): nothing to revoke", why);
+		rc = CCRED_OK;
+	} else if (!ctx->prof.revocation_url) {
+		/* (The issuer's discovered revocation_endpoint: not yet.) */
+		rc = ccredi_err(ctx, CCRED_E_CONFIG,
+		                "profile '%s' has no revocation_url: the cached token was dropped "
+		                "without being revoked",
+		                ctx->prof.name);
+	} else {
+		rc = revoke_token(ctx, ctx->prof.revocation_url, e.token);
+		if (rc == CCRED_OK)
+			ccredi_trace(ctx, 1, "revoked the cached token at %s",
+			             ctx->prof.revocation_url);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	ccredi_cache_entry_clear(&e);
+	ccredi_buf_clear(&key);
+	return rc;
+}

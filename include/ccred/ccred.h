@@ -129,6 +129,15 @@ CCRED_API void ccred_token_free(struct ccred_token *tok);
 CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles);
 
 /*
+ * RFC 7009: revoke the selected profile's cached access token at its
+ * revocation_url, with the profile's client authentication.  The cache is
+ * left as it is (ccred_cache_drop is the caller's next step, whatever this
+ * returns).  CCRED_OK when nothing is cached; CCRED_E_CONFIG when the
+ * profile has no revocation_url; the provider's refusal as for a token.
+ */
+CCRED_API ccred_error ccred_token_revoke(struct ccred_ctx *ctx);
+
+/*
  * Profile properties, for listing and for protocols.  Keys are the config
  * keys ("token_url", "client_id", "username" (defaults to client_id), ...);
  * NULL when unset.  Owned by ctx.

@@ -406,3 +406,58 @@ assert_verified() {
 	assert_output ''
 	assert_equal "$(oidc_grants ec-client)" 1
 }
+
+# introspect_active TOKEN: the server's RFC 7662 "active" for TOKEN.
+introspect_active() {
+	printf %s "$1" | curl -sS --fail --max-time 5 -u rs-client:rs-secret-1 \
+		--data-urlencode token@- "$OIDC_ISSUER/token/introspection" | jq -r .active
+}
+
+@test "logout --revoke: RFC 7009 with the profile's client authentication; introspection then says inactive" {
+	mkkey ec ec
+	jwk_of "$KEYS/ec.pem" >"$KEYS/ec.jwk"
+	clients "$(pk_client ec-client "$KEYS/ec.jwk")"
+	oidc_start --clients="$CLIENTS_FILE"
+	POST_SECRET=post-secret-1
+	export POST_SECRET
+	profile pk ec-client private_key_jwt "file $KEYS/ec.pem" "revocation_url=$OIDC_ISSUER/token/revocation"
+	profile post post-client client_secret_post 'env POST_SECRET' "revocation_url=$OIDC_ISSUER/token/revocation"
+	profile norev post-client client_secret_basic 'env POST_SECRET'
+	local p t
+	for p in pk post; do
+		t=$("$CCRED" -p "$p" token)
+		assert_equal "$(introspect_active "$t")" true
+		run --separate-stderr "$CCRED" -p "$p" logout --revoke
+		assert_success
+		assert_output ''
+		assert_equal "$(introspect_active "$t")" false
+		# The cache is gone: the next token is a new one.
+		run --separate-stderr "$CCRED" -p "$p" token
+		assert_success
+		[ "$output" != "$t" ]
+		# Nothing cached: nothing to revoke, exit 0.
+		"$CCRED" -p "$p" logout
+		run --separate-stderr "$CCRED" -p "$p" logout --revoke
+		assert_success
+	done
+	# No revocation endpoint: the cache is dropped anyway, 78 naming the key.
+	t=$("$CCRED" -p norev token)
+	run --separate-stderr "$CCRED" -p norev logout --revoke
+	assert_failure 78
+	[[ $stderr == *"no revocation_url"* ]] || fail "$stderr"
+	assert_equal "$(introspect_active "$t")" true
+	run "$CCRED" -p norev token
+	[ "$output" != "$t" ]
+	# A revocation the server refuses (a wrong key): 77, and still dropped.
+	mkkey other ec
+	t=$("$CCRED" -p pk token)
+	CFG=
+	profile pk ec-client private_key_jwt "file $KEYS/other.pem" "revocation_url=$OIDC_ISSUER/token/revocation"
+	run --separate-stderr "$CCRED" -p pk logout --revoke
+	assert_failure 77
+	assert_equal "$(introspect_active "$t")" true
+	run "$CCRED" -p pk json
+	assert_failure 77 # a new fetch with the wrong key: nothing was left cached
+	run --separate-stderr "$CCRED" logout --all --revoke
+	assert_failure 64
+}
