@@ -68,7 +68,7 @@ static int generate(const struct opts *o, struct ccred_ctx *ctx, int argc, char 
 		days = 365;
 	if (cert_path && (fd = cert_tmp_open(cert_path, tmp, sizeof(tmp))) < 0) {
 		errorf("cannot write %s: %s", cert_path, strerror(errno));
-		return 73; /* EX_CANTCREAT */
+		return 78; /* a PATH it cannot use: a bad value (SPEC "Exit status") */
 	}
 	rc = ccred_key_generate(ctx, type, force, cert_path ? (int)days : 0, &jwks,
 	                        cert_path ? &cert : NULL, &where);
@@ -85,7 +85,7 @@ static int generate(const struct opts *o, struct ccred_ctx *ctx, int argc, char 
 			errorf("the key is stored in %s, but %s cannot be written: %s (run key "
 			       "generate --force again)",
 			       where, cert_path, strerror(errno));
-			status = 73;
+			status = 78;
 			goto out;
 		}
 		fd = -1;

@@ -298,7 +298,7 @@ assert_verified() {
 	head -n 1 "$KEYS/f.pem" | grep -qx -- '-----BEGIN PRIVATE KEY-----'
 	# A cert path that cannot be written stops it before a key is made.
 	run --separate-stderr "$CCRED" -p f key generate --force --self-signed-cert /nonexistent/dir/c.pem
-	assert_failure 73
+	assert_failure 78
 	stdout_empty
 	assert_equal "$(openssl x509 -in "$KEYS/f.crt" -noout -pubkey)" "$(openssl pkey -in "$KEYS/f.pem" -pubout)"
 	# Bad usage.
