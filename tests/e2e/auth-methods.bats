@@ -461,3 +461,28 @@ introspect_active() {
 	run --separate-stderr "$CCRED" logout --all --revoke
 	assert_failure 64
 }
+
+@test "configure --auth-method private_key_jwt / client_secret_jwt: the key (or secret) on stdin, proved, stored" {
+	mkkey ec ec
+	jwk_of "$KEYS/ec.pem" >"$KEYS/ec.jwk"
+	clients "$(pk_client ec-client "$KEYS/ec.jwk")" "$(hs_client hs-client)"
+	oidc_start --clients="$CLIENTS_FILE"
+	run --separate-stderr "$CCRED" configure pk --token-url "$OIDC_TOKEN_URL" --client-id ec-client \
+		--auth-method private_key_jwt --store 'file ~/.config/ccred/pk.pem' <"$KEYS/ec.pem"
+	assert_success
+	assert_verified ec-client private_key_jwt ES256
+	grep -qx 'auth_method = private_key_jwt' "$XDG_CONFIG_HOME/ccred/config"
+	cmp "$HOME/.config/ccred/pk.pem" "$KEYS/ec.pem"
+	run --separate-stderr "$CCRED" configure hs --token-url "$OIDC_TOKEN_URL" --client-id hs-client \
+		--auth-method client_secret_jwt --store 'file ~/.config/ccred/hs.secret' < <(printenv HS_SECRET)
+	assert_success
+	assert_verified hs-client client_secret_jwt HS256
+	# Not a key: 78, nothing written, nothing shown.
+	run --separate-stderr "$CCRED" configure bad --token-url "$OIDC_TOKEN_URL" --client-id ec-client \
+		--auth-method private_key_jwt --store 'file ~/.config/ccred/bad.pem' < <(printf 'SENTINEL-xyz\n')
+	assert_failure 78
+	[[ $stderr != *SENTINEL* ]] || fail "$stderr"
+	[ ! -e "$HOME/.config/ccred/bad.pem" ]
+	run grep -c '^\[profile bad\]' "$XDG_CONFIG_HOME/ccred/config"
+	assert_output 0
+}
