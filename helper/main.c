@@ -80,8 +80,8 @@ static const struct cmd commands[] = {
 	{"logout", cmd_logout, "drop the cached token (--all: of every profile)",
 	 " [--all | --revoke]",
 	 "Drop the cached token of the profile (--all: of every profile); the secret stays.\n"
-	 "--revoke: first revoke it at the profile's revocation_url (RFC 7009); the token is\n"
-	 "dropped even when that fails, and the exit status says why."},
+	 "--revoke: first revoke it at the profile's revocation_url or its issuer's (RFC 7009);\n"
+	 "the token is dropped even when that fails, and the exit status says why."},
 	{"profiles", cmd_profiles, "list profiles and their cached tokens' life",
 	 " [--json | --names]",
 	 "List each profile: endpoint, client_id, stores, urls, the cached token's life,\n"

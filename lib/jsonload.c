@@ -73,6 +73,17 @@ ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
 	return CCRED_E_INTERNAL;
 }
 
+ccred_error ccredi_discovery_string(const char *body, size_t len, const char *name, char **out,
+                                    char *why, size_t whylen)
+{
+	const struct ccredi_json_vtable *vt = json(why, whylen);
+
+	if (vt)
+		return vt->discovery_string(body, len, name, out, why, whylen);
+	*out = NULL;
+	return CCRED_E_INTERNAL;
+}
+
 ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,
                                    size_t whylen)
 {

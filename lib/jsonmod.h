@@ -21,7 +21,7 @@
 
 #include <ccred/ccred.h>
 
-#define CCREDI_JSON_ABI 1
+#define CCREDI_JSON_ABI 2
 
 struct ccredi_tokresp {
 	char *access_token; /* secret: ccredi_free_secret_str */
@@ -42,6 +42,11 @@ long long ccredi_jwt_exp(const char *token);
 /* token_endpoint (and issuer) from a discovery document. */
 ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
                                    char **token_endpoint, char *why, size_t whylen);
+/* Another string member of a discovery document (revocation_endpoint):
+ * malloc'd into *out, NULL when absent; CCRED_E_PROTOCOL when it is there
+ * and not a string. */
+ccred_error ccredi_discovery_string(const char *body, size_t len, const char *name, char **out,
+                                    char *why, size_t whylen);
 /* The apiVersion of a KUBERNETES_EXEC_INFO text (malloc'd), when it is one
  * `ccred kubectl` answers; CCRED_E_INPUT with why otherwise. */
 ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,
@@ -56,6 +61,8 @@ struct ccredi_json_vtable {
 	                               char **token_endpoint, char *why, size_t whylen);
 	ccred_error (*kube_exec_parse)(const char *exec_info, char **api_version, char *why,
 	                               size_t whylen);
+	ccred_error (*discovery_string)(const char *body, size_t len, const char *name, char **out,
+	                                char *why, size_t whylen);
 };
 
 /* The module's only export. */

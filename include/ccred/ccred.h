@@ -130,10 +130,11 @@ CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles);
 
 /*
  * RFC 7009: revoke the selected profile's cached access token at its
- * revocation_url, with the profile's client authentication.  The cache is
+ * revocation_url (else its issuer's discovered revocation_endpoint), with
+ * the profile's client authentication.  The cache is
  * left as it is (ccred_cache_drop is the caller's next step, whatever this
- * returns).  CCRED_OK when nothing is cached; CCRED_E_CONFIG when the
- * profile has no revocation_url; the provider's refusal as for a token.
+ * returns).  CCRED_OK when nothing is cached; CCRED_E_CONFIG when there
+ * is no revocation endpoint; the provider's refusal as for a token.
  */
 CCRED_API ccred_error ccred_token_revoke(struct ccred_ctx *ctx);
 

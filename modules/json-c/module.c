@@ -14,6 +14,7 @@ static const struct ccredi_json_vtable vtable = {
 	.jwt_exp = ccredi_jwt_exp,
 	.discovery_parse = ccredi_discovery_parse,
 	.kube_exec_parse = ccredi_kube_exec_parse,
+	.discovery_string = ccredi_discovery_string,
 };
 
 EXPORT const struct ccredi_json_vtable *ccred_json_module(void);
