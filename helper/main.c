@@ -20,32 +20,6 @@
 
 const char *progname = "ccred";
 
-/* Levenshtein distance, 3 for anything past 2: "did you mean" for a typo. */
-static int edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	int row[65];
-
-	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 2)
-		return 3;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0];
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb] > 2 ? 3 : row[lb];
-}
-
 #define GLOBALS "[-p PROFILE] [-c CONFIG] [-v] [--min-ttl SECONDS]"
 
 static int cmd_help(const struct opts *o, int argc, char **argv);
@@ -173,17 +147,11 @@ static const struct cmd *find_command(const char *name)
 static void unknown_command(const char *name) __attribute__((noreturn));
 static void unknown_command(const char *name)
 {
-	const char *near = NULL;
-	int best = 3;
+	const char *names[NCOMMANDS], *near;
 
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		int d = edit_distance(name, commands[i].name);
-		if (d < best) {
-			best = d;
-			near = commands[i].name;
-		}
-	}
-	if (near)
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	if ((near = ccred_nearest(name, names, NCOMMANDS)))
 		die_usage("unknown command '%s' (did you mean '%s'?)", name, near);
 	die_usage("unknown command '%s'", name);
 }
@@ -307,44 +275,6 @@ static long parse_min_ttl(const char *s)
 	return v;
 }
 
-/* Whether s goes into a suggested shell command as it is. */
-static bool shell_plain(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-		            "/._-+@%=:,~",
-		            *s))
-			return false;
-	return true;
-}
-
-static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
-{
-	size_t used = strlen(buf);
-
-	if (shell_plain(arg)) {
-		snprintf(buf + used, len - used, " %s %s", opt, arg);
-		return;
-	}
-	/* '...' with each ' written as '\'' */
-	used += (size_t)snprintf(buf + used, len - used, " %s '", opt);
-	if (used + 6 >= len) {
-		buf[len - 1] = '\0'; /* cut: a message, never a command run */
-		return;
-	}
-	for (; *arg && used + 6 < len; arg++) {
-		if (*arg == '\'') {
-			memcpy(buf + used, "'\\''", 4);
-			used += 4;
-		} else {
-			buf[used++] = *arg;
-		}
-	}
-	memcpy(buf + used, "'", 2);
-}
-
 const char *suggest(const struct opts *o, const char *profile)
 {
 	/* Two buffers: a message may suggest two commands. */
@@ -352,13 +282,9 @@ const char *suggest(const struct opts *o, const char *profile)
 	static int next;
 	char *buf = bufs[next++ % 2];
 
-	snprintf(buf, sizeof(bufs[0]), "%s", "ccred");
-	if (o->config)
-		add_arg(buf, sizeof(bufs[0]), "-c", o->config);
 	/* "" leaves -p out: the command names the profile itself. */
-	if (profile ? *profile : o->profile != NULL)
-		add_arg(buf, sizeof(bufs[0]), "-p", profile ? profile : o->profile);
-	return buf;
+	return ccred_suggest_command(buf, sizeof(bufs[0]), o->config,
+	                             profile ? (*profile ? profile : NULL) : o->profile);
 }
 
 /* "-p NAME", "-pNAME", "--profile NAME", "--profile=NAME": the value, with

@@ -16,24 +16,15 @@
 
 #include "helper.h"
 
-/* Non-empty, every byte 0x21-0x7e. */
+/* The library's character classes (one rule for both). */
 static bool visible(const char *s)
 {
-	if (!s || !*s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
+	return ccred_ascii_is(s, CCRED_ASCII_VISIBLE);
 }
 
-/* Every byte 0x20-0x7e. */
 static bool printable(const char *s)
 {
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return false;
-	return s != NULL;
+	return ccred_ascii_is(s, CCRED_ASCII_PRINTABLE);
 }
 
 /* What any writer needs: a visible token and a Bearer type. */

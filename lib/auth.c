@@ -60,8 +60,8 @@ static ccred_error apply_jwt(struct ccredi_auth_request *r)
 static const struct ccredi_auth_method methods[] = {
         {"client_secret_post", "post", "Client Id and Secret", 0, apply_post},
         {"client_secret_basic", "basic", "Client Id and Secret", 0, apply_basic},
-        {"client_secret_jwt", NULL, "Signed Jwt with Client Secret", 0, apply_jwt},
-        {"private_key_jwt", NULL, "Signed Jwt", CCRED_AUTH_F_PRIVATE_KEY, apply_jwt},
+        {"client_secret_jwt", "", "Signed Jwt with Client Secret", 0, apply_jwt},
+        {"private_key_jwt", "", "Signed Jwt", CCRED_AUTH_F_PRIVATE_KEY, apply_jwt},
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
@@ -71,7 +71,7 @@ const struct ccredi_auth_method *ccredi_auth_find(const char *word)
 		return NULL;
 	for (size_t i = 0; i < NMETHODS; i++)
 		if (strcmp(word, methods[i].name) == 0 ||
-		    (methods[i].alias && strcmp(word, methods[i].alias) == 0))
+		    (methods[i].alias[0] && strcmp(word, methods[i].alias) == 0))
 			return &methods[i];
 	return NULL;
 }
@@ -146,7 +146,7 @@ CCRED_API const char *ccred_auth_method_info(size_t i, const char **alias, const
 	if (!m)
 		return NULL;
 	if (alias)
-		*alias = m->alias;
+		*alias = m->alias[0] ? m->alias : NULL;
 	if (keycloak)
 		*keycloak = m->keycloak;
 	if (flags)

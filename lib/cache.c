@@ -164,8 +164,8 @@ static enum cache_name cache_name_kind(const char *name)
 	if (n == 37 && all_hex(name, 32) && strcmp(name + 32, ".lock") == 0)
 		return NAME_LOCK;
 	/* .STEM.PID.RANDOM.tmp */
-	if (n >= 1 + 32 + 2 + 1 + 8 + 4 && name[0] == '.' && all_hex(name + 1, 32) && name[33] == '.' &&
-	    strcmp(name + n - 4, ".tmp") == 0 && name[n - 13] == '.' &&
+	if (n >= 1 + 32 + 2 + 1 + 8 + 4 && name[0] == '.' && all_hex(name + 1, 32) &&
+	    name[33] == '.' && strcmp(name + n - 4, ".tmp") == 0 && name[n - 13] == '.' &&
 	    all_hex(name + n - 12, 8) && (dot = strchr(name + 34, '.')) == name + n - 13 &&
 	    all_digits(name + 34, (size_t)(dot - (name + 34))))
 		return NAME_TEMP;
@@ -413,7 +413,8 @@ int ccredi_cache_parse(const char *text, size_t len, const char *key, struct ccr
 			else
 				e->token = copy;
 			/* What the writer would not have written is not read. */
-			if (field == 4 ? !ccredi_printable_ascii(copy) : !ccredi_visible_ascii(copy)) {
+			if (field == 4 ? !ccredi_printable_ascii(copy)
+			               : !ccredi_visible_ascii(copy)) {
 				snprintf(why, whylen, "malformed line %d", lineno);
 				goto bad;
 			}
@@ -494,8 +495,9 @@ int ccredi_cache_format(struct ccredi_buf *b, const char *key, const struct ccre
 	/* Refuse what the reader could not read back as the one field. */
 	if (!ccredi_visible_ascii(e->token) || !ccredi_visible_ascii(e->token_type) ||
 	    (e->scope && !ccredi_printable_ascii(e->scope))) {
-		snprintf(why, whylen, "not cached: the token, its type or scope has characters an "
-		                      "entry line cannot hold");
+		snprintf(why, whylen,
+		         "not cached: the token, its type or scope has characters an "
+		         "entry line cannot hold");
 		return -1;
 	}
 	if (ccredi_buf_adds(b, ENTRY_MAGIC "\nkey ") < 0 || key_hex(b, key) < 0 ||

@@ -78,7 +78,7 @@ bool ccredi_is_bearer(const char *type);
  * dstlen - 1, whichever is less.  Returns dst. */
 #define CCREDI_SHOWN_MAX 512
 const char *ccredi_shown(char *dst, size_t dstlen, const char *s);
-char *ccredi_strdup(const char *s);   /* NULL-safe strdup */
+char *ccredi_strdup(const char *s); /* NULL-safe strdup */
 
 /* ------------------------------------------------------------ config.c */
 /*
@@ -98,6 +98,7 @@ char *ccredi_strdup(const char *s);   /* NULL-safe strdup */
  * Scalar keys first; the list keys (repeatable lines) after them:
  * LIST(ID, name, field, check), a const struct ccredi_strlist *field.
  */
+/* clang-format off */
 #define CCREDI_KEYS(KEY)                                                        \
 	KEY(TOKEN_URL, token_url, STR, check_endpoint, NULL)                   \
 	KEY(ISSUER, issuer, STR, check_endpoint, NULL)                         \
@@ -121,14 +122,17 @@ char *ccredi_strdup(const char *s);   /* NULL-safe strdup */
 	LIST(URL, url, urls, check_url_pattern)                                \
 	LIST(SECRET_STORE, secret_store, stores, check_store_line)             \
 	/* end of the list keys */
+/* clang-format on */
 
 /* The C type of each TYPE. */
-#define CCREDI_KEYTYPE_STR const char *
+#define CCREDI_KEYTYPE_STR  const char *
 #define CCREDI_KEYTYPE_LONG long
 #define CCREDI_KEYTYPE_BOOL bool
 
 #define CCREDI_KEY_ENUM(id, name, type, check, dflt) K_##id,
-#define CCREDI_LIST_ENUM(id, name, field, check) K_##id,
+#define CCREDI_LIST_ENUM(id, name, field, check)     K_##id,
+/* One generated list a line: kept as written. */
+/* clang-format off */
 enum ccredi_key {
 	CCREDI_KEYS(CCREDI_KEY_ENUM)
 	K_NSCALAR,
@@ -136,6 +140,7 @@ enum ccredi_key {
 	CCREDI_LIST_KEYS(CCREDI_LIST_ENUM)
 	K_NKEYS
 };
+/* clang-format on */
 #define CCREDI_NLISTS (K_NKEYS - K_NSCALAR)
 
 struct ccredi_section {
@@ -163,7 +168,7 @@ struct ccredi_config {
 
 /* A profile with [defaults] folded in and defaults applied (CCREDI_KEYS). */
 #define CCREDI_KEY_FIELD(id, name, type, check, dflt) CCREDI_KEYTYPE_##type name;
-#define CCREDI_LIST_FIELD(id, name, field, check) const struct ccredi_strlist *field;
+#define CCREDI_LIST_FIELD(id, name, field, check)     const struct ccredi_strlist *field;
 struct ccredi_profile {
 	const char *name;
 	CCREDI_KEYS(CCREDI_KEY_FIELD)
@@ -173,9 +178,6 @@ struct ccredi_profile {
 
 int ccredi_key_lookup(const char *name);
 const char *ccredi_key_name(int key);
-/* The candidate nearest to word within an edit distance of 2, or NULL:
- * for "did you mean" after a typo. */
-const char *ccredi_nearest(const char *word, const char *const *cand, size_t n);
 /* Parses one file's text into cfg.  Returns CCRED_OK or CCRED_E_CONFIG with a
  * "FILE:LINE: ..." message in err for what breaks every profile (syntax, an
  * unknown key in [defaults]); a bad value or a profile's unknown key is kept
@@ -195,8 +197,8 @@ bool ccredi_profile_name_ok(const char *name);
 struct ccredi_section *ccredi_config_find(const struct ccredi_config *cfg, const char *name);
 /* A profile's contained error (a bad value, its own or inherited, or an
  * unknown key in its section) into err; CCRED_OK when it has none. */
-ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name,
-                                       char *err, size_t errlen);
+ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name, char *err,
+                                       size_t errlen);
 /* Resolve and validate a profile (token_url or issuer, client_id present). */
 ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *name,
                                    struct ccredi_profile *out, char *err, size_t errlen);
@@ -247,12 +249,12 @@ struct ccred_ctx {
 	struct ccredi_profile prof;
 	char *where; /* description returned by secret_* */
 	const struct ccredi_http_vtable *http;
-	char *cache_dir; /* resolved lazily */
-	char *notes;     /* ccred_secret_notes() */
-	char *detail;    /* ccred_secret_probe() and ccred_check() */
-	char *written;   /* ccred_config_write_profile() */
+	char *cache_dir;  /* resolved lazily */
+	char *notes;      /* ccred_secret_notes() */
+	char *detail;     /* ccred_secret_probe() and ccred_check() */
+	char *written;    /* ccred_config_write_profile() */
 	char *config_arg; /* the config_path given to ccred_open, for suggestions */
-	char *staged;    /* ccred_secret_stage(): NUL-terminated, wiped */
+	char *staged;     /* ccred_secret_stage(): NUL-terminated, wiped */
 	size_t staged_len;
 	ccred_progress_fn progress; /* ccred_set_progress() */
 	void *progress_data;
@@ -261,7 +263,7 @@ struct ccred_ctx {
 };
 
 ccred_error ccredi_err(struct ccred_ctx *ctx, ccred_error code, const char *fmt, ...)
-    CCREDI_PRINTF(3, 4);
+        CCREDI_PRINTF(3, 4);
 void ccredi_trace(struct ccred_ctx *ctx, int level, const char *fmt, ...) CCREDI_PRINTF(3, 4);
 /* The module directory: compiled in, or $CCRED_MODULE_DIR (tests). */
 const char *ccredi_module_dir(void);
@@ -345,8 +347,7 @@ void ccredi_store_close(struct ccredi_store_inst *inst);
 void ccredi_store_key(const struct ccredi_profile *p, struct ccred_store_key *k);
 long ccredi_store_timeout_ms(const struct ccredi_profile *p);
 const char *ccredi_store_result_name(int r);
-void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line,
-                       const char *what);
+void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line, const char *what);
 /* A walk down the profile's secret_store stack, one open store at a time:
  *	struct ccredi_store_walk w = {0};
  *	while (ccredi_store_next(ctx, &w, &inst, &rc)) { ...; ccredi_store_close(&inst); }
@@ -382,20 +383,22 @@ struct ccredi_auth_request {
 	const struct ccredi_profile *prof; /* client_id, and the method's own keys */
 	const char *secret;                /* what the stores hold (NUL-terminated) */
 	size_t secret_len;
-	const char *endpoint;              /* the token endpoint (an assertion's aud) */
-	struct ccredi_buf *form;           /* the form body: ccredi_buf_add_param */
-	struct ccredi_http_request *http;  /* Basic user and password, TLS ... */
+	const char *endpoint;             /* the token endpoint (an assertion's aud) */
+	struct ccredi_buf *form;          /* the form body: ccredi_buf_add_param */
+	struct ccredi_http_request *http; /* Basic user and password, TLS ... */
 	/* What apply makes for the request to point at (an encoded secret, an
 	 * assertion, a key): wiped and freed by ccredi_auth_request_clear. */
 	struct ccredi_buf owned[2];
 };
 
-/* One client authentication method: one entry of lib/auth.c's table. */
+/* One client authentication method: one entry of lib/auth.c's table.  The
+ * names are arrays, not pointers, so the table costs no relocation at
+ * start-up (a cache hit included); only apply does. */
 struct ccredi_auth_method {
-	const char *name;     /* the config's word, and the cache key's */
-	const char *alias;    /* a short form for configure ("post"), or NULL */
-	const char *keycloak; /* Keycloak's label, for doctor's advice */
-	unsigned flags;       /* CCRED_AUTH_F_*: what the stores hold */
+	char name[32];     /* the config's word, and the cache key's */
+	char alias[16];    /* a short form for configure ("post"), or "" */
+	char keycloak[48]; /* Keycloak's label, for doctor's advice */
+	unsigned flags;    /* CCRED_AUTH_F_*: what the stores hold */
 	/* Adds the client's proof to the request: form fields, Basic, TLS.
 	 * CCRED_OK, or an error (with ccredi_err for more than out of memory). */
 	ccred_error (*apply)(struct ccredi_auth_request *r);

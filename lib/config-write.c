@@ -152,14 +152,9 @@ static ccred_error read_current(struct ccred_ctx *ctx, const char *path, struct 
 	if (ccredi_buf_add(b, "", 0) < 0)
 		goto nomem;
 	switch (ccredi_read_to_buf(fd, b, CCREDI_CONFIG_MAX)) {
-	case -1:
-		ccredi_err(ctx, CCRED_E_CONFIG, "%s: %s", path, strerror(errno));
-		goto out;
-	case -2:
-		ccredi_err(ctx, CCRED_E_CONFIG, "%s: larger than 1 MiB", path);
-		goto out;
-	case -3:
-		goto nomem;
+	case -1: ccredi_err(ctx, CCRED_E_CONFIG, "%s: %s", path, strerror(errno)); goto out;
+	case -2: ccredi_err(ctx, CCRED_E_CONFIG, "%s: larger than 1 MiB", path); goto out;
+	case -3: goto nomem;
 	}
 	if (memchr(b->p, '\0', b->len)) {
 		ccredi_err(ctx, CCRED_E_CONFIG, "%s: contains a NUL byte", path);

@@ -19,11 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Generated from the key list: kept as written. */
+/* clang-format off */
 #define KEY_NAME(id, name, type, check, dflt) [K_##id] = #name,
 #define LIST_NAME(id, name, field, check) [K_##id] = #name,
 static const char *const key_names[K_NKEYS] = {
 	CCREDI_KEYS(KEY_NAME) CCREDI_LIST_KEYS(LIST_NAME)
 };
+/* clang-format on */
 
 int ccredi_key_lookup(const char *name)
 {
@@ -64,7 +67,8 @@ static int edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-const char *ccredi_nearest(const char *word, const char *const *cand, size_t n)
+/* One "did you mean" for the library (keys, profiles) and the command. */
+CCRED_API const char *ccred_nearest(const char *word, const char *const *cand, size_t n)
 {
 	const char *best = NULL;
 	int best_d = 3;
@@ -82,7 +86,7 @@ const char *ccredi_nearest(const char *word, const char *const *cand, size_t n)
 /* "unknown key 'tokenurl' (did you mean 'token_url'?)" */
 static void unknown_key(char *buf, size_t len, const char *file, int line, const char *key)
 {
-	const char *near = ccredi_nearest(key, key_names, K_NKEYS);
+	const char *near = ccred_nearest(key, key_names, K_NKEYS);
 
 	if (near)
 		snprintf(buf, len, "%s:%d: unknown key '%s' (did you mean '%s'?)", file, line, key,
@@ -245,17 +249,23 @@ static bool check_store_line(const char *v, char *why, size_t whylen)
 	return ok;
 }
 
-#define KEY_CHECK(id, name, type, check, dflt) [K_##id] = check,
-#define LIST_CHECK(id, name, field, check) [K_##id] = check,
-static bool (*const key_check[K_NKEYS])(const char *v, char *why, size_t whylen) = {
-	CCREDI_KEYS(KEY_CHECK) CCREDI_LIST_KEYS(LIST_CHECK)
-};
-
-/* Checks a value for its key; writes why on failure. */
+/* Checks a value for its key; writes why on failure.  A switch, not a
+ * table of function pointers: each pointer would be one more relocation
+ * at every start, a cache hit's included. */
+/* Generated from the key list: kept as written. */
+/* clang-format off */
+#define KEY_CHECK(id, name, type, check, dflt) case K_##id: return check(v, why, whylen);
+#define LIST_CHECK(id, name, field, check) case K_##id: return check(v, why, whylen);
 static bool value_ok(int key, const char *v, char *why, size_t whylen)
 {
-	return key >= 0 && key < K_NKEYS ? key_check[key](v, why, whylen) : true;
+	switch (key) {
+	CCREDI_KEYS(KEY_CHECK)
+	CCREDI_LIST_KEYS(LIST_CHECK)
+	default:
+		return true;
+	}
 }
+/* clang-format on */
 
 bool ccredi_config_value_ok(int key, const char *v, char *why, size_t whylen)
 {
@@ -323,14 +333,16 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 			continue;
 		for (const char *c = s; *c; c++)
 			if ((unsigned char)*c < 0x20 && *c != '\t') {
-				snprintf(err, errlen, "%s:%d: control character in line", file, lineno);
+				snprintf(err, errlen, "%s:%d: control character in line", file,
+				         lineno);
 				goto out;
 			}
 		if (*s == '[') {
 			char *end = strchr(s, ']');
 			char *name;
 			if (!end || end[1]) {
-				snprintf(err, errlen, "%s:%d: malformed section header", file, lineno);
+				snprintf(err, errlen, "%s:%d: malformed section header", file,
+				         lineno);
 				goto out;
 			}
 			*end = '\0';
@@ -342,7 +354,8 @@ ccred_error ccredi_config_parse(struct ccredi_config *cfg, const char *file, con
 				name = trim(name + 7);
 				if (!valid_profile_name(name)) {
 					snprintf(err, errlen,
-					         "%s:%d: bad profile name '%s' (letters, digits, - _ . @)",
+					         "%s:%d: bad profile name '%s' (letters, digits, - "
+					         "_ . @)",
 					         file, lineno, name);
 					goto out;
 				}
@@ -459,15 +472,9 @@ ccred_error ccredi_config_read_file(struct ccredi_config *cfg, const char *path,
 		goto out;
 	}
 	switch (ccredi_read_to_buf(fd, &b, CCREDI_CONFIG_MAX)) {
-	case -1:
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	case -2:
-		snprintf(err, errlen, "%s: larger than 1 MiB", path);
-		goto out;
-	case -3:
-		rc = CCRED_E_NOMEM;
-		goto out;
+	case -1: snprintf(err, errlen, "%s: %s", path, strerror(errno)); goto out;
+	case -2: snprintf(err, errlen, "%s: larger than 1 MiB", path); goto out;
+	case -3: rc = CCRED_E_NOMEM; goto out;
 	}
 	rc = ccredi_config_parse(cfg, path, b.p ? b.p : "", b.len, err, errlen);
 	if (rc == CCRED_OK && ccredi_strlist_add(&cfg->files, path) < 0)
@@ -478,8 +485,8 @@ out:
 	return rc;
 }
 
-ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name,
-                                       char *err, size_t errlen)
+ccred_error ccredi_profile_value_error(const struct ccredi_config *cfg, const char *name, char *err,
+                                       size_t errlen)
 {
 	const struct ccredi_section *s = ccredi_config_find(cfg, name);
 	const struct ccredi_section *d = &cfg->defaults;
@@ -542,12 +549,15 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	memset(p, 0, sizeof(*p));
 	p->name = s->name;
 	p->sec = s;
+	/* Generated from the key list: kept as written. */
+	/* clang-format off */
 #define KEY_RESOLVE(id, name, type, check, dflt) p->name = as_##type(v[K_##id], dflt);
-#define LIST_RESOLVE(id, name, field, check)                                                     \
-	p->field = s->list_set[K_##id - K_NSCALAR] ? &s->list[K_##id - K_NSCALAR]                 \
+#define LIST_RESOLVE(id, name, field, check)                                                       \
+	p->field = s->list_set[K_##id - K_NSCALAR] ? &s->list[K_##id - K_NSCALAR]                  \
 	                                           : &d->list[K_##id - K_NSCALAR];
 	CCREDI_KEYS(KEY_RESOLVE)
 	CCREDI_LIST_KEYS(LIST_RESOLVE)
+	/* clang-format on */
 	if (!p->username)
 		p->username = p->client_id;
 
@@ -559,7 +569,8 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 		return CCRED_E_CONFIG;
 	}
 	if (!p->client_id) {
-		snprintf(err, errlen, "%s:%d: profile '%s' has no client_id", s->file, s->line, name);
+		snprintf(err, errlen, "%s:%d: profile '%s' has no client_id", s->file, s->line,
+		         name);
 		return CCRED_E_CONFIG;
 	}
 	/* HMAC for client_secret_jwt, a key's algorithm for private_key_jwt

@@ -9,18 +9,18 @@ static const struct {
 	const char *msg;
 	int exit_code;
 } errors[] = {
-	[CCRED_OK] = {"success", 0},
-	[CCRED_E_USAGE] = {"usage error", 64},
-	[CCRED_E_INPUT] = {"malformed input", 65},
-	[CCRED_E_NOSECRET] = {"no client secret found", 69},
-	[CCRED_E_TEMPFAIL] = {"temporary failure", 75},
-	[CCRED_E_PROTOCOL] = {"invalid token response", 76},
-	[CCRED_E_REJECTED] = {"the provider rejected the client", 77},
-	[CCRED_E_CONFIG] = {"configuration error", 78},
-	[CCRED_E_NOMEM] = {"out of memory", 71},
-	[CCRED_E_NOPROFILE] = {"no profile answers", 78},
-	[CCRED_E_INTERNAL] = {"internal error", 70},
-	[CCRED_E_READONLY] = {"no writable secret store", 78},
+        [CCRED_OK] = {"success", 0},
+        [CCRED_E_USAGE] = {"usage error", 64},
+        [CCRED_E_INPUT] = {"malformed input", 65},
+        [CCRED_E_NOSECRET] = {"no client secret found", 69},
+        [CCRED_E_TEMPFAIL] = {"temporary failure", 75},
+        [CCRED_E_PROTOCOL] = {"invalid token response", 76},
+        [CCRED_E_REJECTED] = {"the provider rejected the client", 77},
+        [CCRED_E_CONFIG] = {"configuration error", 78},
+        [CCRED_E_NOMEM] = {"out of memory", 71},
+        [CCRED_E_NOPROFILE] = {"no profile answers", 78},
+        [CCRED_E_INTERNAL] = {"internal error", 70},
+        [CCRED_E_READONLY] = {"no writable secret store", 78},
 };
 
 CCRED_API const char *ccred_strerror(ccred_error err)

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ATTEMPTS 4
+#define MAX_ATTEMPTS    4
 #define BACKOFF_BASE_MS 250
 
 ccred_error ccredi_http_load(struct ccred_ctx *ctx)
@@ -107,8 +107,9 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 		r = ctx->http->perform(req, resp);
 		tries++;
 		if (r == CCREDI_HTTP_TLS)
-			return ccredi_err(ctx, CCRED_E_TEMPFAIL, "TLS verification failed for %s: %s",
-			                  req->url, ccredi_shown(shown, sizeof(shown), resp->error));
+			return ccredi_err(ctx, CCRED_E_TEMPFAIL,
+			                  "TLS verification failed for %s: %s", req->url,
+			                  ccredi_shown(shown, sizeof(shown), resp->error));
 		if (r == CCREDI_HTTP_TOOBIG)
 			return ccredi_err(ctx, CCRED_E_PROTOCOL, "%s: %s; refusing it", req->url,
 			                  ccredi_shown(shown, sizeof(shown), resp->error));
@@ -135,7 +136,8 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 		left = deadline - ccredi_now_ms();
 		if (wait_ms >= left) {
 			snprintf(last + strlen(last), sizeof(last) - strlen(last),
-			         "; the next try (in %ld ms) would not fit in the timeout", wait_ms);
+			         "; the next try (in %ld ms) would not fit in the timeout",
+			         wait_ms);
 			break;
 		}
 		ccredi_trace(ctx, 1, "retrying in %ld ms%s", wait_ms,
@@ -180,8 +182,8 @@ struct disco_cache {
 
 static int disco_cache_key(const char *iss, size_t ilen, struct disco_cache *dc)
 {
-	if (ccredi_buf_adds(&dc->key, "disc-v1\x1f") < 0 || ccredi_buf_add(&dc->key, iss, ilen) < 0 ||
-	    ccredi_buf_adds(&dc->key, "\x1f") < 0)
+	if (ccredi_buf_adds(&dc->key, "disc-v1\x1f") < 0 ||
+	    ccredi_buf_add(&dc->key, iss, ilen) < 0 || ccredi_buf_adds(&dc->key, "\x1f") < 0)
 		return -1;
 	ccredi_cache_stem(dc->key.p, dc->key.len, dc->stem);
 	return 0;
@@ -213,9 +215,9 @@ static char *disco_cache_get(struct ccred_ctx *ctx, struct disco_cache *dc)
 static void disco_cache_put(struct ccred_ctx *ctx, struct disco_cache *dc, const char *te)
 {
 	struct ccredi_cache_entry e = {
-		.token = (char *)te,
-		.token_type = (char *)"token_endpoint",
-		.obtained = time(NULL),
+	        .token = (char *)te,
+	        .token_type = (char *)"token_endpoint",
+	        .obtained = time(NULL),
 	};
 	char why[256];
 	int dirfd;
@@ -303,8 +305,8 @@ static ccred_error discovery_fetch(struct ccred_ctx *ctx, long deadline, const c
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovery: HTTP %ld from %s%s",
 			                resp.status, url,
 			                i == 1 && resp.status == 404
-			                    ? " (and from its OpenID configuration)"
-			                    : "");
+			                        ? " (and from its OpenID configuration)"
+			                        : "");
 			resp_clear(&resp);
 			return rc;
 		}
@@ -378,15 +380,14 @@ static ccred_error rejected(struct ccred_ctx *ctx, const struct ccredi_tokresp *
 {
 	char err[CCREDI_SHOWN_MAX + 1], desc[CCREDI_SHOWN_MAX + 1], uri[CCREDI_SHOWN_MAX + 1];
 
-	return ccredi_err(ctx, CCRED_E_REJECTED, "the provider rejected the request: %s%s%s%s%s%s",
-	                  ccredi_shown(err, sizeof(err), tr->error),
-	                  tr->error_description ? ": " : "",
-	                  tr->error_description
-	                      ? ccredi_shown(desc, sizeof(desc), tr->error_description)
-	                      : "",
-	                  tr->error_uri ? " (see " : "",
-	                  tr->error_uri ? ccredi_shown(uri, sizeof(uri), tr->error_uri) : "",
-	                  tr->error_uri ? ")" : "");
+	return ccredi_err(
+	        ctx, CCRED_E_REJECTED, "the provider rejected the request: %s%s%s%s%s%s",
+	        ccredi_shown(err, sizeof(err), tr->error), tr->error_description ? ": " : "",
+	        tr->error_description ? ccredi_shown(desc, sizeof(desc), tr->error_description)
+	                              : "",
+	        tr->error_uri ? " (see " : "",
+	        tr->error_uri ? ccredi_shown(uri, sizeof(uri), tr->error_uri) : "",
+	        tr->error_uri ? ")" : "");
 }
 
 /* A token response ccred can hand out unchanged to every caller (shown.c). */
@@ -410,12 +411,12 @@ static ccred_error answer_error(struct ccred_ctx *ctx, const char *url,
 	char where[CCREDI_SHOWN_MAX + 1];
 
 	if (resp->status >= 300 && resp->status < 400)
-		return ccredi_err(ctx, CCRED_E_PROTOCOL,
-		                  "%s redirected (HTTP %ld%s%s); redirects are not followed, they "
-		                  "would carry the secret elsewhere",
-		                  url, resp->status, resp->location ? " to " : "",
-		                  resp->location ? ccredi_shown(where, sizeof(where), resp->location)
-		                                 : "");
+		return ccredi_err(
+		        ctx, CCRED_E_PROTOCOL,
+		        "%s redirected (HTTP %ld%s%s); redirects are not followed, they "
+		        "would carry the secret elsewhere",
+		        url, resp->status, resp->location ? " to " : "",
+		        resp->location ? ccredi_shown(where, sizeof(where), resp->location) : "");
 	rc = ccredi_tokresp_parse(resp->body ? resp->body : "", resp->body_len, &tr, why,
 	                          sizeof(why));
 	if (rc == CCRED_E_REJECTED) {
@@ -487,7 +488,8 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	if (rc == CCRED_E_REJECTED)
 		rc = rejected(ctx, out);
 	else if (rc != CCRED_OK)
-		rc = ccredi_err(ctx, rc, "%s answered with an invalid token response: %s", url, why);
+		rc = ccredi_err(ctx, rc, "%s answered with an invalid token response: %s", url,
+		                why);
 	else
 		rc = vet(ctx, url, out);
 	goto out;
@@ -507,8 +509,7 @@ out:
 	return rc;
 }
 
-ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *out,
-                                time_t *started)
+ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *out, time_t *started)
 {
 	char *secret = NULL;
 	size_t slen = 0;

@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-#define CCREDI_HTTP_ABI 1
-#define CCREDI_HTTP_BODY_MAX (1024 * 1024)
+#define CCREDI_HTTP_ABI         1
+#define CCREDI_HTTP_BODY_MAX    (1024 * 1024)
 #define CCREDI_HTTP_HEADERS_MAX (64 * 1024)
 
 enum ccredi_http_result {
@@ -27,14 +27,14 @@ enum ccredi_http_result {
 
 struct ccredi_http_request {
 	const char *url;
-	const char *body;       /* form body for POST; NULL means GET */
+	const char *body; /* form body for POST; NULL means GET */
 	size_t body_len;
 	const char *basic_user; /* client_secret_basic: already form-urlencoded */
 	const char *basic_pass; /* (secret: wiped by the caller) */
 	const char *ca_file;
 	const char *ca_path;
 	const char *proxy;
-	long timeout_ms;        /* whole transfer, connect included */
+	long timeout_ms; /* whole transfer, connect included */
 	int verbose;
 	void (*trace)(void *host, const char *line); /* redacted lines only */
 	void *host;
@@ -42,11 +42,11 @@ struct ccredi_http_request {
 
 struct ccredi_http_response {
 	long status;
-	char *body;          /* malloc'd, NUL-terminated; wipe + free */
+	char *body; /* malloc'd, NUL-terminated; wipe + free */
 	size_t body_len;
-	long retry_after;    /* seconds from Retry-After, -1 when absent */
-	char *location;      /* malloc'd Location header of a 3xx, or NULL */
-	char error[256];     /* cause when result != OK */
+	long retry_after; /* seconds from Retry-After, -1 when absent */
+	char *location;   /* malloc'd Location header of a 3xx, or NULL */
+	char error[256];  /* cause when result != OK */
 };
 
 struct ccredi_http_vtable {

@@ -23,14 +23,18 @@ static ccred_error select_named(struct ccred_ctx *ctx, const char *name, const c
 		size_t n = 0;
 		for (; n < ctx->cfg.nprofiles && n < 64; n++)
 			cand[n] = ctx->cfg.profiles[n].name;
-		if ((near = ccredi_nearest(name, cand, n)))
-			return ccredi_err(ctx, rc, "no profile '%s' in the configuration (did you "
-			                  "mean '%s'?)", name, near);
+		if ((near = ccred_nearest(name, cand, n)))
+			return ccredi_err(ctx, rc,
+			                  "no profile '%s' in the configuration (did you "
+			                  "mean '%s'?)",
+			                  name, near);
 		if (!ccredi_profile_name_ok(name))
 			return rc;
 		ccredi_suggest(ctx, NULL, cmd, sizeof(cmd));
-		return ccredi_err(ctx, rc, "no profile '%s' in the configuration; set it up with "
-		                  "'%s configure %s'", name, cmd, name);
+		return ccredi_err(ctx, rc,
+		                  "no profile '%s' in the configuration; set it up with "
+		                  "'%s configure %s'",
+		                  name, cmd, name);
 	}
 	if (rc == CCRED_OK) {
 		ccredi_trace(ctx, 1, "profile '%s'", ctx->prof.name);
@@ -215,13 +219,22 @@ static void add_arg(char *buf, size_t len, const char *opt, const char *arg)
 	snprintf(buf + used, len - used, "'");
 }
 
-void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+CCRED_API const char *ccred_suggest_command(char *buf, size_t len, const char *config,
+                                            const char *profile)
 {
+	if (!buf || !len)
+		return buf;
 	snprintf(buf, len, "ccred");
-	if (ctx->config_arg)
-		add_arg(buf, len, "-c", ctx->config_arg);
+	if (config)
+		add_arg(buf, len, "-c", config);
 	if (profile)
 		add_arg(buf, len, "-p", profile);
+	return buf;
+}
+
+void ccredi_suggest(const struct ccred_ctx *ctx, const char *profile, char *buf, size_t len)
+{
+	ccred_suggest_command(buf, len, ctx->config_arg, profile);
 }
 
 CCRED_API const char *ccred_profile_current(const struct ccred_ctx *ctx)
@@ -246,6 +259,8 @@ CCRED_API const char *ccred_profile_name(const struct ccred_ctx *ctx, size_t i)
 
 /* A STR key's value is the profile's field (defaults applied); a LONG or
  * BOOL key's is the value as written, inherited from [defaults]. */
+/* Generated from the key list: kept as written. */
+/* clang-format off */
 #define GET_STR(field) return p->field;
 #define GET_LONG(field) break;
 #define GET_BOOL(field) break;
@@ -260,6 +275,7 @@ static const char *profile_value(const struct ccred_ctx *ctx, const struct ccred
 	default:
 		break;
 	}
+	/* clang-format on */
 	v = p->sec->val[k] ? p->sec->val[k] : ctx->cfg.defaults.val[k];
 	return v && *v ? v : NULL;
 }
@@ -281,8 +297,7 @@ static bool resolve(struct ccred_ctx *ctx, const char *profile, struct ccredi_pr
 	       ccredi_config_find(&ctx->cfg, profile) != NULL;
 }
 
-CCRED_API const char *ccred_profile_get(struct ccred_ctx *ctx, const char *profile,
-                                        const char *key)
+CCRED_API const char *ccred_profile_get(struct ccred_ctx *ctx, const char *profile, const char *key)
 {
 	struct ccredi_profile p;
 	int k = ccredi_key_lookup(key);

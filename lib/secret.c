@@ -48,6 +48,24 @@ static void walk_end(struct ccred_ctx *ctx, struct ccredi_store_walk *w)
 	ccredi_store_walk_clear(w);
 }
 
+/* What a caller hands in as a secret: one trailing newline (LF or CRLF) is
+ * not part of it, and what is left must be 1 byte to 64 KiB without NUL.
+ * The same rule for ccred_secret_set and ccred_secret_stage, so that a
+ * proved secret can be set. */
+static ccred_error secret_arg(struct ccred_ctx *ctx, const char *secret, size_t *len)
+{
+	if (*len && secret[*len - 1] == '\n')
+		(*len)--;
+	if (*len && secret[*len - 1] == '\r')
+		(*len)--;
+	if (*len == 0)
+		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
+	if (*len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', *len))
+		return ccredi_err(ctx, CCRED_E_USAGE,
+		                  "the secret is over 64 KiB or has a NUL byte");
+	return CCRED_OK;
+}
+
 CCRED_API const char *ccred_secret_notes(const struct ccred_ctx *ctx)
 {
 	return ctx->notes ? ctx->notes : "";
@@ -63,17 +81,9 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
 	ccred_error rc;
 
 	ccredi_set_str(&ctx->notes, "");
-	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK ||
+	    (rc = secret_arg(ctx, secret, &len)) != CCRED_OK)
 		return rc;
-	/* One trailing newline (LF or CRLF) is not part of a secret. */
-	if (len && secret[len - 1] == '\n')
-		len--;
-	if (len && secret[len - 1] == '\r')
-		len--;
-	if (len == 0)
-		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
-	if (len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', len))
-		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is over 64 KiB or has a NUL byte");
 	ccredi_store_key(&ctx->prof, &key);
 	while (ccredi_store_next(ctx, &w, &inst, &rc)) {
 		char err[512] = "";
@@ -140,8 +150,9 @@ CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **wh
 			*where = ctx->where;
 		rc = CCRED_OK;
 	} else if (w.why.len) {
-		rc = ccredi_err(ctx, CCRED_E_NOSECRET, "could not delete the secret of profile '%s': %s",
-		                ctx->prof.name, w.why.p);
+		rc = ccredi_err(ctx, CCRED_E_NOSECRET,
+		                "could not delete the secret of profile '%s': %s", ctx->prof.name,
+		                w.why.p);
 	} else {
 		rc = ccredi_err(ctx, any_writable ? CCRED_E_NOSECRET : CCRED_E_READONLY,
 		                "no stored secret for profile '%s'%s", ctx->prof.name,
@@ -274,19 +285,13 @@ static void unstage(struct ccred_ctx *ctx)
 
 CCRED_API ccred_error ccred_secret_stage(struct ccred_ctx *ctx, const char *secret, size_t len)
 {
+	ccred_error rc;
+
 	unstage(ctx);
 	if (!secret)
 		return CCRED_OK;
-	/* The same rules as ccred_secret_set, so a proved secret can be set. */
-	if (len && secret[len - 1] == '\n')
-		len--;
-	if (len && secret[len - 1] == '\r')
-		len--;
-	if (len == 0)
-		return ccredi_err(ctx, CCRED_E_USAGE, "the secret is empty");
-	if (len > CCRED_STORE_SECRET_MAX || memchr(secret, '\0', len))
-		return ccredi_err(ctx, CCRED_E_USAGE,
-		                  "the secret is over 64 KiB or has a NUL byte");
+	if ((rc = secret_arg(ctx, secret, &len)) != CCRED_OK)
+		return rc;
 	if (!(ctx->staged = malloc(len + 1)))
 		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
 	memcpy(ctx->staged, secret, len);

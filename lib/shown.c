@@ -33,6 +33,15 @@ bool ccredi_printable_ascii(const char *s)
 	return true;
 }
 
+CCRED_API int ccred_ascii_is(const char *s, unsigned int cls)
+{
+	switch (cls) {
+	case CCRED_ASCII_VISIBLE: return ccredi_visible_ascii(s);
+	case CCRED_ASCII_PRINTABLE: return ccredi_printable_ascii(s);
+	default: return 0;
+	}
+}
+
 bool ccredi_is_bearer(const char *type)
 {
 	return !type || strcasecmp(type, "bearer") == 0;
@@ -74,7 +83,8 @@ ccred_error ccredi_tokresp_vet(struct ccredi_tokresp *tr, char *why, size_t whyl
 	char shown[CCREDI_SHOWN_MAX + 1];
 
 	if (!ccredi_visible_ascii(tr->access_token)) {
-		snprintf(why, whylen, "access_token is empty or has characters a header cannot carry");
+		snprintf(why, whylen,
+		         "access_token is empty or has characters a header cannot carry");
 		return CCRED_E_PROTOCOL;
 	}
 	if (!ccredi_is_bearer(tr->token_type)) {

@@ -18,10 +18,10 @@ static const struct {
 	const char *name;
 	ccred_store_initvt_fn initvt;
 } builtin_stores[] = {
-	{"env", ccredi_store_env_initvt},
-	{"file", ccredi_store_file_initvt},
-	{"command", ccredi_store_command_initvt},
-	{"systemd", ccredi_store_systemd_initvt},
+        {"env", ccredi_store_env_initvt},
+        {"file", ccredi_store_file_initvt},
+        {"command", ccredi_store_command_initvt},
+        {"systemd", ccredi_store_systemd_initvt},
 };
 
 const char *ccredi_module_dir(void)
@@ -138,8 +138,8 @@ ccred_error ccredi_store_open(struct ccred_ctx *ctx, const char *line,
 	if ((r = initvt(CCRED_STORE_ABI_MAJOR, CCRED_STORE_ABI_MINOR, &inst->vt)) != 0 ||
 	    !inst->vt.open || !inst->vt.get || !inst->vt.close) {
 		rc = ccredi_err(ctx, CCRED_E_INTERNAL,
-		                "%s: store module speaks another ABI (host %d.%d, result %d)", w.v[0],
-		                CCRED_STORE_ABI_MAJOR, CCRED_STORE_ABI_MINOR, r);
+		                "%s: store module speaks another ABI (host %d.%d, result %d)",
+		                w.v[0], CCRED_STORE_ABI_MAJOR, CCRED_STORE_ABI_MINOR, r);
 		goto out;
 	}
 	r = inst->vt.open(svc, (int)w.n - 1, w.v + 1, &inst->state, err, sizeof(err));
@@ -161,8 +161,7 @@ out:
 
 /* Appends sep (when b is not empty) and what a store said, prefixed with its
  * secret_store line unless the message already begins with the store's name. */
-void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line,
-                       const char *what)
+void ccredi_store_note(struct ccredi_buf *b, const char *sep, const char *line, const char *what)
 {
 	size_t n = strcspn(line, " \t");
 
@@ -254,8 +253,7 @@ ccred_error ccredi_secret_read(struct ccred_ctx *ctx, char **secret, size_t *len
 	rc = ccredi_err(ctx, CCRED_E_NOSECRET, "no client secret for profile '%s'%s%s%s%s%s",
 	                ctx->prof.name, w.why.len ? ": " : "", w.why.len ? w.why.p : "",
 	                locked || !writable ? "" : "; store it with '",
-	                locked || !writable ? "" : cmd,
-	                locked || !writable ? "" : " secret set'");
+	                locked || !writable ? "" : cmd, locked || !writable ? "" : " secret set'");
 out:
 	ccredi_freezero(buf, CCRED_STORE_SECRET_MAX + 1);
 	ccredi_store_walk_clear(&w);

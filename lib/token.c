@@ -118,15 +118,16 @@ static ccred_error fetch_and_store(struct ccred_ctx *ctx, int dirfd, const char 
 	if (!expires)
 		ccredi_trace(ctx, 1, "token has no expires_in and no JWT exp: not cached");
 	else if (expires - started < effective_min_ttl(ctx, started, expires))
-		ccredi_trace(ctx, 1, "fresh token lives %lld s, below min_ttl; handing it out anyway",
+		ccredi_trace(ctx, 1,
+		             "fresh token lives %lld s, below min_ttl; handing it out anyway",
 		             (long long)(expires - started));
 	if (dirfd >= 0 && expires > started) {
 		struct ccredi_cache_entry e = {
-			.token = tr.access_token,
-			.token_type = (char *)"Bearer", /* fetch.c refused any other type */
-			.scope = tr.scope,
-			.obtained = started,
-			.expires = expires,
+		        .token = tr.access_token,
+		        .token_type = (char *)"Bearer", /* fetch.c refused any other type */
+		        .scope = tr.scope,
+		        .obtained = started,
+		        .expires = expires,
 		};
 		if (ccredi_cache_write(dirfd, stem, key, &e, why, sizeof(why)) < 0)
 			ccredi_trace(ctx, 1, "cache: %s", why);
@@ -172,7 +173,8 @@ CCRED_API ccred_error ccred_token_get(struct ccred_ctx *ctx, const char *profile
 			goto out;
 		}
 		if (lockfd < 0)
-			ccredi_trace(ctx, 1, "cache: cannot lock (%s); fetching alone", strerror(errno));
+			ccredi_trace(ctx, 1, "cache: cannot lock (%s); fetching alone",
+			             strerror(errno));
 		/* Whoever held the lock may have fetched what we need. */
 		if (lockfd >= 0 && try_cache(ctx, dirfd, stem, key.p, waited ? asked : 0, tokp)) {
 			rc = CCRED_OK;

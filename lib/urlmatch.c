@@ -172,7 +172,8 @@ bool ccredi_url_secure_enough(const char *s, char *why, size_t whylen)
 		ok = ccredi_host_is_loopback(u.host);
 		if (!ok)
 			snprintf(why, whylen,
-			         "plain http to '%s' would send the client secret in clear; use https "
+			         "plain http to '%s' would send the client secret in clear; use "
+			         "https "
 			         "(http is allowed only for loopback hosts)",
 			         u.host);
 	} else {

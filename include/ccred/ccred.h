@@ -304,6 +304,24 @@ CCRED_API ccred_error ccred_config_check_value(struct ccred_ctx *ctx, const char
  * when it has none), Keycloak's label for it and its CCRED_AUTH_F_ flags:
  * for --help, prompts and advice that list them.
  */
+/*
+ * Helpers the command shares with the library, so each rule is written
+ * once.  ccred_nearest: the candidate (of n) within an edit distance of 2
+ * of word, the nearest, or NULL: for "did you mean" after a typo.
+ * ccred_suggest_command: "ccred [-c CONFIG] [-p PROFILE]" into buf (either
+ * NULL: left out), each value quoted for a POSIX shell when it needs it,
+ * cut to len (a message, never a command that is run); returns buf.
+ * ccred_ascii_is: whether s is of the class (false for NULL): VISIBLE,
+ * non-empty and every byte 0x21-0x7e, what a token may hold; PRINTABLE,
+ * every byte 0x20-0x7e, what a scope may hold (RFC 6749 3.3).
+ */
+CCRED_API const char *ccred_nearest(const char *word, const char *const *candidates, size_t n);
+CCRED_API const char *ccred_suggest_command(char *buf, size_t len, const char *config,
+                                            const char *profile);
+#define CCRED_ASCII_VISIBLE 1u
+#define CCRED_ASCII_PRINTABLE 2u
+CCRED_API int ccred_ascii_is(const char *s, unsigned int cls);
+
 #define CCRED_AUTH_F_PRIVATE_KEY 0x1u /* the stores hold a private key, not a secret */
 CCRED_API const char *ccred_auth_method_canonical(const char *word);
 CCRED_API const char *ccred_auth_method_info(size_t i, const char **alias, const char **keycloak,

@@ -37,8 +37,8 @@ int ccredi_store_open_check(const struct ccred_store_services *svc, const char *
 	return CCRED_STORE_OK;
 }
 
-int ccredi_store_one_new(const struct ccred_store_services *svc, const char *name,
-                         const char *arg, void **state, char *err, size_t errlen)
+int ccredi_store_one_new(const struct ccred_store_services *svc, const char *name, const char *arg,
+                         void **state, char *err, size_t errlen)
 {
 	struct ccredi_store_one *s;
 	size_t need = strlen(name) + strlen(arg) + 2;

@@ -29,7 +29,7 @@ int ccredi_store_builtin_initvt(int major, struct ccred_store_vtable *vt,
                                 const struct ccred_store_vtable *mine);
 
 /* Which host services a store calls, beyond version 1. */
-#define CCREDI_STORE_NEEDS_WIPE 1u
+#define CCREDI_STORE_NEEDS_WIPE  1u
 #define CCREDI_STORE_NEEDS_TRACE 2u
 /* The start of every open: *state = NULL, then CCRED_STORE_OK, or
  * CCRED_STORE_ERR with "NAME: host services too old" in err. */
@@ -44,8 +44,8 @@ struct ccredi_store_one {
 };
 /* Makes *state a struct ccredi_store_one for store NAME with a copy of arg:
  * CCRED_STORE_OK, or CCRED_STORE_ERR with "NAME: out of memory" in err. */
-int ccredi_store_one_new(const struct ccred_store_services *svc, const char *name,
-                         const char *arg, void **state, char *err, size_t errlen);
+int ccredi_store_one_new(const struct ccred_store_services *svc, const char *name, const char *arg,
+                         void **state, char *err, size_t errlen);
 /* Their close and describe. */
 void ccredi_store_one_close(void *state);
 const char *ccredi_store_one_describe(void *state);

@@ -44,16 +44,16 @@
 
 #include "stores/builtin.h"
 
-#define DRAIN_MAX (1024 * 1024)
-#define ERRLINE_MAX 200
+#define DRAIN_MAX          (1024 * 1024)
+#define ERRLINE_MAX        200
 #define DEFAULT_TIMEOUT_MS 30000L
 
 struct command_store {
 	const struct ccred_store_services *svc;
 	char **argv; /* NULL-terminated copy */
 	int argc;
-	char *what;  /* "command ARGV0", the prefix of every message */
-	char *desc;  /* "command ARGV0 ARGS..." */
+	char *what; /* "command ARGV0", the prefix of every message */
+	char *desc; /* "command ARGV0 ARGS..." */
 };
 
 /* What one run of the command produced. */
@@ -97,7 +97,8 @@ static void close_from(unsigned int lo, unsigned int hi, long maxfd)
 }
 
 /* After fork: only async-signal-safe calls (the host may have threads). */
-__attribute__((noreturn)) static void run_child(char **argv, int devnull, int outfd, int errfd, int exfd, long maxfd)
+__attribute__((noreturn)) static void run_child(char **argv, int devnull, int outfd, int errfd,
+                                                int exfd, long maxfd)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -186,7 +187,8 @@ static bool read_stderr(struct run *r, int fd)
 
 	for (;;) {
 		if (!r->errline_done)
-			n = CCREDI_RETRY(read(fd, r->errline + r->errused, ERRLINE_MAX - r->errused));
+			n = CCREDI_RETRY(
+			        read(fd, r->errline + r->errused, ERRLINE_MAX - r->errused));
 		else
 			n = CCREDI_RETRY(read(fd, scratch, sizeof(scratch)));
 		if (n < 0)
@@ -252,13 +254,13 @@ static void kill_and_reap(pid_t pid, int *status)
 
 /* One run's child, and our ends of its pipes. */
 struct child {
-	pid_t pid;          /* -1 before the fork */
-	int pidfd;          /* -1 without pidfd_open */
-	int out, err, ex;   /* read ends of stdout, stderr, exec status; -1 closed */
-	int status;         /* from waitpid, once reaped */
+	pid_t pid;        /* -1 before the fork */
+	int pidfd;        /* -1 without pidfd_open */
+	int out, err, ex; /* read ends of stdout, stderr, exec status; -1 closed */
+	int status;       /* from waitpid, once reaped */
 	bool reaped;
-	long timeout;       /* ms, for the message */
-	long deadline;      /* ccredi_now_ms() at which it is killed */
+	long timeout;  /* ms, for the message */
+	long deadline; /* ccredi_now_ms() at which it is killed */
 };
 
 /* Starts the command with its pipes, in its own process group. */
@@ -312,8 +314,7 @@ out:
 
 /* Reads the pipes into r until the child is reaped or the deadline
  * passes, then what is still in them. */
-static int pump(struct command_store *cs, struct child *c, struct run *r, char *err,
-                size_t errlen)
+static int pump(struct command_store *cs, struct child *c, struct run *r, char *err, size_t errlen)
 {
 	const struct ccred_store_services *svc = cs->svc;
 	struct pollfd pfd[4];
@@ -401,8 +402,8 @@ static int pump(struct command_store *cs, struct child *c, struct run *r, char *
 }
 
 /* What the run says: the secret into buf, or why not. */
-static int verdict(struct command_store *cs, const struct child *c, const struct run *r,
-                   char *buf, size_t bufsize, size_t *len, char *err, size_t errlen)
+static int verdict(struct command_store *cs, const struct child *c, const struct run *r, char *buf,
+                   size_t bufsize, size_t *len, char *err, size_t errlen)
 {
 	int status = c->status;
 
@@ -450,8 +451,8 @@ static void child_end(struct child *c)
 	close_fd(&c->ex);
 }
 
-static int command_get(void *state, const struct ccred_store_key *key, char *buf,
-                       size_t bufsize, size_t *len, char *err, size_t errlen)
+static int command_get(void *state, const struct ccred_store_key *key, char *buf, size_t bufsize,
+                       size_t *len, char *err, size_t errlen)
 {
 	struct command_store *cs = state;
 	const struct ccred_store_services *svc = cs->svc;
@@ -567,12 +568,12 @@ static const char *command_describe(void *state)
 }
 
 static const struct ccred_store_vtable command_vt = {
-	.name = "command",
-	.open = command_open,
-	.get = command_get,
-	/* read-only: no set, no erase */
-	.close = command_close,
-	.describe = command_describe,
+        .name = "command",
+        .open = command_open,
+        .get = command_get,
+        /* read-only: no set, no erase */
+        .close = command_close,
+        .describe = command_describe,
 };
 
 int ccredi_store_command_initvt(int major, int minor, struct ccred_store_vtable *vt)

@@ -55,7 +55,8 @@ static int env_get(void *state, const struct ccred_store_key *key, char *buf, si
 	n = strlen(v);
 	if (n > bufsize || n > CCRED_STORE_SECRET_MAX) {
 		snprintf(err, errlen, "%s: value longer than %zu bytes", es->desc,
-		         bufsize < CCRED_STORE_SECRET_MAX ? bufsize : (size_t)CCRED_STORE_SECRET_MAX);
+		         bufsize < CCRED_STORE_SECRET_MAX ? bufsize
+		                                          : (size_t)CCRED_STORE_SECRET_MAX);
 		goto out;
 	}
 	memcpy(buf, v, n);
@@ -66,12 +67,12 @@ out:
 }
 
 static const struct ccred_store_vtable env_vt = {
-	.name = "env",
-	.open = env_open,
-	.get = env_get,
-	/* read-only: no set, no erase */
-	.close = ccredi_store_one_close,
-	.describe = ccredi_store_one_describe,
+        .name = "env",
+        .open = env_open,
+        .get = env_get,
+        /* read-only: no set, no erase */
+        .close = ccredi_store_one_close,
+        .describe = ccredi_store_one_describe,
 };
 
 int ccredi_store_env_initvt(int major, int minor, struct ccred_store_vtable *vt)

@@ -116,8 +116,8 @@ static int chain_file_check(const struct stat *st, const char *what, const char 
 			return CCRED_STORE_INSECURE;
 		}
 		if (!(mode & 0400)) {
-			snprintf(err, errlen, "%s: %s is not readable by you (mode %04o)", what, path,
-			         mode);
+			snprintf(err, errlen, "%s: %s is not readable by you (mode %04o)", what,
+			         path, mode);
 			return CCRED_STORE_INSECURE;
 		}
 		return CCRED_STORE_OK;
@@ -162,7 +162,8 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 		snprintf(err, errlen, "%s: out of memory", what);
 		return CCRED_STORE_ERR;
 	}
-	if ((dirs[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(dirs[0], &st) < 0) {
+	if ((dirs[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(dirs[0], &st) < 0) {
 		snprintf(err, errlen, "%s: cannot open /: %s", what, strerror(errno));
 		goto out;
 	}
@@ -215,8 +216,8 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 				snprintf(err, errlen, "%s: no such file", what);
 				rc = CCRED_STORE_NOTFOUND;
 			} else {
-				snprintf(err, errlen, "%s: cannot open %s/%s: %s", what, resolved, comp,
-				         strerror(errno));
+				snprintf(err, errlen, "%s: cannot open %s/%s: %s", what, resolved,
+				         comp, strerror(errno));
 			}
 			goto out;
 		}
@@ -226,7 +227,8 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 			ssize_t n;
 			if (st.st_uid != me && st.st_uid != 0) {
 				snprintf(err, errlen,
-				         "%s: the symbolic link %s/%s is owned by uid %u, not you or root",
+				         "%s: the symbolic link %s/%s is owned by uid %u, not you "
+				         "or root",
 				         what, resolved, comp, (unsigned int)st.st_uid);
 				rc = CCRED_STORE_INSECURE;
 				goto out;
@@ -239,8 +241,8 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 			/* The link just checked, read through its own descriptor. */
 			n = readlinkat(fd, "", target, sizeof(target) - 1);
 			if (n <= 0) {
-				snprintf(err, errlen, "%s: cannot read the link %s/%s: %s", what, resolved,
-				         comp, n < 0 ? strerror(errno) : "empty");
+				snprintf(err, errlen, "%s: cannot read the link %s/%s: %s", what,
+				         resolved, comp, n < 0 ? strerror(errno) : "empty");
 				goto out;
 			}
 			target[n] = '\0';
@@ -269,14 +271,16 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 			goto out;
 		}
 		if (st.st_uid != me && st.st_uid != 0) {
-			snprintf(err, errlen, "%s: directory %s/%s is owned by uid %u, not you or root",
-			         what, resolved, comp, (unsigned int)st.st_uid);
+			snprintf(err, errlen,
+			         "%s: directory %s/%s is owned by uid %u, not you or root", what,
+			         resolved, comp, (unsigned int)st.st_uid);
 			rc = CCRED_STORE_INSECURE;
 			goto out;
 		}
 		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
 			snprintf(err, errlen,
-			         "%s: directory %s/%s is writable by group or others (mode %04o); run "
+			         "%s: directory %s/%s is writable by group or others (mode %04o); "
+			         "run "
 			         "chmod go-w %s/%s",
 			         what, resolved, comp, (unsigned int)(st.st_mode & 07777), resolved,
 			         comp);
@@ -309,7 +313,8 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 		rfd = openat(dirs[depth - 1], comp,
 		             O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (rfd < 0) {
-			snprintf(err, errlen, "%s: cannot open %s: %s", what, where, strerror(errno));
+			snprintf(err, errlen, "%s: cannot open %s: %s", what, where,
+			         strerror(errno));
 			if (errno == EACCES || errno == ELOOP)
 				rc = CCRED_STORE_INSECURE;
 			goto out;
@@ -317,7 +322,8 @@ static int chain_open(const char *what, const char *path, int *fdp, char *err, s
 		if (fstat(rfd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
 		    (rc = chain_file_check(&st2, what, where, err, errlen)) != CCRED_STORE_OK) {
 			if (rc == CCRED_STORE_ERR)
-				snprintf(err, errlen, "%s: %s changed while it was opened", what, where);
+				snprintf(err, errlen, "%s: %s changed while it was opened", what,
+				         where);
 			close(rfd);
 			goto out;
 		}
@@ -366,7 +372,8 @@ int ccredi_secretfile_read(const struct ccred_store_services *svc, const char *w
 			snprintf(err, errlen, "%s: no such file", what);
 			rc = CCRED_STORE_NOTFOUND;
 		} else if (errno == ELOOP) {
-			snprintf(err, errlen, "%s: is a symbolic link; refusing to follow it", what);
+			snprintf(err, errlen, "%s: is a symbolic link; refusing to follow it",
+			         what);
 			rc = CCRED_STORE_INSECURE;
 		} else {
 			snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
@@ -414,7 +421,8 @@ checked:
 	}
 	if (n > bufsize || n > CCRED_STORE_SECRET_MAX) {
 		snprintf(err, errlen, "%s: secret longer than %zu bytes", what,
-		         bufsize < CCRED_STORE_SECRET_MAX ? bufsize : (size_t)CCRED_STORE_SECRET_MAX);
+		         bufsize < CCRED_STORE_SECRET_MAX ? bufsize
+		                                          : (size_t)CCRED_STORE_SECRET_MAX);
 		goto out;
 	}
 	memcpy(buf, tmp, n);
@@ -515,8 +523,8 @@ out:
  * sees the old secret or the new one, never a part.  The file ends with a
  * newline (so `cat` looks right); the reader drops exactly that one.
  */
-static int file_set(void *state, const struct ccred_store_key *key, const char *secret,
-                    size_t len, char *err, size_t errlen)
+static int file_set(void *state, const struct ccred_store_key *key, const char *secret, size_t len,
+                    char *err, size_t errlen)
 {
 	struct ccredi_store_one *fs = state;
 	char *dir = NULL, *tmp = NULL, *slash;
@@ -634,13 +642,13 @@ static int file_erase(void *state, const struct ccred_store_key *key, char *err,
 }
 
 static const struct ccred_store_vtable file_vt = {
-	.name = "file",
-	.open = file_open,
-	.get = file_get,
-	.set = file_set,
-	.erase = file_erase,
-	.close = ccredi_store_one_close,
-	.describe = ccredi_store_one_describe,
+        .name = "file",
+        .open = file_open,
+        .get = file_get,
+        .set = file_set,
+        .erase = file_erase,
+        .close = ccredi_store_one_close,
+        .describe = ccredi_store_one_describe,
 };
 
 int ccredi_store_file_initvt(int major, int minor, struct ccred_store_vtable *vt)

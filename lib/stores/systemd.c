@@ -48,8 +48,8 @@ static int systemd_open(const struct ccred_store_services *svc, int argc, char *
 	return ccredi_store_one_new(svc, "systemd", argv[0], state, err, errlen);
 }
 
-static int systemd_get(void *state, const struct ccred_store_key *key, char *buf,
-                       size_t bufsize, size_t *len, char *err, size_t errlen)
+static int systemd_get(void *state, const struct ccred_store_key *key, char *buf, size_t bufsize,
+                       size_t *len, char *err, size_t errlen)
 {
 	struct ccredi_store_one *ss = state;
 	const char *dir;
@@ -86,12 +86,12 @@ out:
 }
 
 static const struct ccred_store_vtable systemd_vt = {
-	.name = "systemd",
-	.open = systemd_open,
-	.get = systemd_get,
-	/* read-only: systemd owns the directory */
-	.close = ccredi_store_one_close,
-	.describe = ccredi_store_one_describe,
+        .name = "systemd",
+        .open = systemd_open,
+        .get = systemd_get,
+        /* read-only: systemd owns the directory */
+        .close = ccredi_store_one_close,
+        .describe = ccredi_store_one_describe,
 };
 
 int ccredi_store_systemd_initvt(int major, int minor, struct ccred_store_vtable *vt)

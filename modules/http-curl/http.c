@@ -273,8 +273,7 @@ static int classify(CURLcode c)
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		return CCREDI_HTTP_TLS;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH: return CCREDI_HTTP_TLS;
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
@@ -285,10 +284,8 @@ static int classify(CURLcode c)
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return CCREDI_HTTP_TRANSIENT;
-	default:
-		return CCREDI_HTTP_FATAL;
+	case CURLE_HTTP2_STREAM: return CCREDI_HTTP_TRANSIENT;
+	default: return CCREDI_HTTP_FATAL;
 	}
 }
 
@@ -380,7 +377,8 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 		snprintf(resp->error, sizeof(resp->error), "response body larger than 1 MiB");
 	} else if (c != CURLE_OK) {
 		rc = classify(c);
-		snprintf(resp->error, sizeof(resp->error), "%s", *errbuf ? errbuf : curl_easy_strerror(c));
+		snprintf(resp->error, sizeof(resp->error), "%s",
+		         *errbuf ? errbuf : curl_easy_strerror(c));
 	} else {
 		rc = CCREDI_HTTP_OK;
 		if (!sink.p && !(sink.p = calloc(1, 1))) {
@@ -411,8 +409,8 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 }
 
 static const struct ccredi_http_vtable vtable = {
-	.abi = CCREDI_HTTP_ABI,
-	.perform = perform,
+        .abi = CCREDI_HTTP_ABI,
+        .perform = perform,
 };
 
 EXPORT const struct ccredi_http_vtable *ccred_http_module(void);

@@ -36,7 +36,8 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
 	jerr = json_tokener_get_error(tok);
 	if (jerr != json_tokener_success) {
 		snprintf(why, whylen, "the body is not valid JSON (%s)",
-		         jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
+		         jerr == json_tokener_continue ? "truncated"
+		                                       : json_tokener_error_desc(jerr));
 		json_object_put(obj);
 		obj = NULL;
 	} else if ((size_t)json_tokener_get_parse_end(tok) < len) {
@@ -90,8 +91,8 @@ static bool token_chars_ok(const char *t)
 	return true;
 }
 
-ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tokresp *r,
-                                 char *why, size_t whylen)
+ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tokresp *r, char *why,
+                                 size_t whylen)
 {
 	json_object *o, *v;
 	ccred_error rc = CCRED_E_PROTOCOL;
@@ -122,14 +123,15 @@ ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tok
 		snprintf(why, whylen, "access_token is not a string");
 		goto out;
 	}
-	if (!(r->access_token = strndup(json_object_get_string(v),
-	                                (size_t)json_object_get_string_len(v)))) {
+	if (!(r->access_token =
+	              strndup(json_object_get_string(v), (size_t)json_object_get_string_len(v)))) {
 		rc = CCRED_E_NOMEM;
 		goto out;
 	}
 	if (strlen(r->access_token) != (size_t)json_object_get_string_len(v) ||
 	    !token_chars_ok(r->access_token)) {
-		snprintf(why, whylen, "access_token is empty or has characters a header cannot carry");
+		snprintf(why, whylen,
+		         "access_token is empty or has characters a header cannot carry");
 		goto out;
 	}
 	if (get_string(o, "token_type", &r->token_type) < 0) {
@@ -140,9 +142,7 @@ ccred_error ccredi_tokresp_parse(const char *body, size_t len, struct ccredi_tok
 	case -1:
 		r->scope = NULL; /* a scope of another type is not worth refusing the token */
 		break;
-	case -2:
-		snprintf(why, whylen, "scope has characters other than printable ASCII");
-		goto out;
+	case -2: snprintf(why, whylen, "scope has characters other than printable ASCII"); goto out;
 	}
 	if (json_object_object_get_ex(o, "expires_in", &v) &&
 	    !json_object_is_type(v, json_type_null)) {
@@ -290,9 +290,9 @@ ccred_error ccredi_discovery_string(const char *body, size_t len, const char *na
 /* The versions of client.authentication.k8s.io whose ExecCredential status
  * has the shape `ccred kubectl` writes (token, expirationTimestamp). */
 static const char *const kube_versions[] = {
-	"client.authentication.k8s.io/v1",
-	"client.authentication.k8s.io/v1beta1",
-	"client.authentication.k8s.io/v1alpha1",
+        "client.authentication.k8s.io/v1",
+        "client.authentication.k8s.io/v1beta1",
+        "client.authentication.k8s.io/v1alpha1",
 };
 
 ccred_error ccredi_kube_exec_parse(const char *exec_info, char **api_version, char *why,

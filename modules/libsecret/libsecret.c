@@ -61,14 +61,15 @@
 #define CANCEL_GRACE_US (500 * G_TIME_SPAN_MILLISECOND)
 
 static const SecretSchema ccred_schema = {
-	.name = "org.ccred.ClientSecret",
-	.flags = SECRET_SCHEMA_DONT_MATCH_NAME,
-	.attributes = {
-		{"client_id", SECRET_SCHEMA_ATTRIBUTE_STRING},
-		{"token_url", SECRET_SCHEMA_ATTRIBUTE_STRING},
-		{"issuer", SECRET_SCHEMA_ATTRIBUTE_STRING},
-		{NULL, 0},
-	},
+        .name = "org.ccred.ClientSecret",
+        .flags = SECRET_SCHEMA_DONT_MATCH_NAME,
+        .attributes =
+                {
+                        {"client_id", SECRET_SCHEMA_ATTRIBUTE_STRING},
+                        {"token_url", SECRET_SCHEMA_ATTRIBUTE_STRING},
+                        {"issuer", SECRET_SCHEMA_ATTRIBUTE_STRING},
+                        {NULL, 0},
+                },
 };
 
 void waiter_done(GObject *src, GAsyncResult *res, gpointer data)
@@ -163,7 +164,8 @@ int classify(struct op *op, GError *e, const char *doing, char *err, size_t errl
 	     e->code == G_DBUS_ERROR_SPAWN_SERVICE_INVALID ||
 	     e->code == G_DBUS_ERROR_SPAWN_EXEC_FAILED ||
 	     e->code == G_DBUS_ERROR_SPAWN_CHILD_EXITED ||
-	     e->code == G_DBUS_ERROR_SPAWN_CHILD_SIGNALED || e->code == G_DBUS_ERROR_SPAWN_FAILED)) {
+	     e->code == G_DBUS_ERROR_SPAWN_CHILD_SIGNALED ||
+	     e->code == G_DBUS_ERROR_SPAWN_FAILED)) {
 		snprintf(err, errlen, "libsecret: no Secret Service on the session bus (%s)",
 		         e->message);
 		rc = CCRED_STORE_UNAVAILABLE;
@@ -237,7 +239,7 @@ static void op_begin(struct op *op, struct ls_store *ls)
 	op->cancel = g_cancellable_new();
 	op->deadline = g_get_monotonic_time() +
 	               (gint64)(ls->svc->timeout_ms > 0 ? ls->svc->timeout_ms : 30000) *
-	                   G_TIME_SPAN_MILLISECOND;
+	                       G_TIME_SPAN_MILLISECOND;
 	g_main_context_push_thread_default(ls->ctx);
 }
 
@@ -262,8 +264,9 @@ static int connect_service(struct op *op, SecretServiceFlags flags, char *err, s
 {
 	const char *addr = g_getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rt = g_getenv("XDG_RUNTIME_DIR");
-	const char *doing = (flags & SECRET_SERVICE_OPEN_SESSION) ? "opening a Secret Service session"
-	                                                           : "connecting to the Secret Service";
+	const char *doing = (flags & SECRET_SERVICE_OPEN_SESSION)
+	                            ? "opening a Secret Service session"
+	                            : "connecting to the Secret Service";
 	struct waiter *w = NULL;
 	GDBusConnection *conn = NULL;
 	GAsyncResult *res;
@@ -332,8 +335,8 @@ static int find_default_collection(struct op *op, char *err, size_t errlen)
 	const char *path;
 	int rc = CCRED_STORE_OK;
 
-	secret_collection_for_alias(op->service, SECRET_COLLECTION_DEFAULT,
-	                            SECRET_COLLECTION_NONE, op->cancel, waiter_done, w);
+	secret_collection_for_alias(op->service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+	                            op->cancel, waiter_done, w);
 	res = waiter_wait(op, w);
 	if (!res) {
 		w = NULL;
@@ -371,15 +374,16 @@ static int check_key(const struct ccred_store_key *key, char *err, size_t errlen
 	if (!key || !key->client_id || !key->endpoint || !key->endpoint_attr ||
 	    (strcmp(key->endpoint_attr, "token_url") != 0 &&
 	     strcmp(key->endpoint_attr, "issuer") != 0)) {
-		snprintf(err, errlen, "libsecret: incomplete key (client_id and token_url or issuer)");
+		snprintf(err, errlen,
+		         "libsecret: incomplete key (client_id and token_url or issuer)");
 		return CCRED_STORE_ERR;
 	}
 	return CCRED_STORE_OK;
 }
 
 /* All items for the key, locked ones included; never prompts. */
-static int search_items(struct op *op, const struct ccred_store_key *key, GList **items,
-                        char *err, size_t errlen)
+static int search_items(struct op *op, const struct ccred_store_key *key, GList **items, char *err,
+                        size_t errlen)
 {
 	struct waiter *w = g_new0(struct waiter, 1);
 	GHashTable *attrs = key_attributes(key);

@@ -227,11 +227,11 @@ static int session_open(struct op *op, struct session *s, char *err, size_t errl
 		snprintf(err, errlen, "libsecret: %s: key generation failed (libcrypto)", doing);
 		goto out;
 	}
-	reply = service_call(op, spath, "org.freedesktop.Secret.Service", "OpenSession",
-	                     g_variant_new("(sv)", DH_ALGORITHM,
-	                                   g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, pub,
-	                                                             (gsize)npub, 1)),
-	                     "(vo)", &e);
+	reply = service_call(
+	        op, spath, "org.freedesktop.Secret.Service", "OpenSession",
+	        g_variant_new("(sv)", DH_ALGORITHM,
+	                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, pub, (gsize)npub, 1)),
+	        "(vo)", &e);
 	if (!reply && g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED)) {
 		g_clear_error(&e);
 		s->plain = TRUE;
@@ -249,7 +249,8 @@ static int session_open(struct op *op, struct session *s, char *err, size_t errl
 		goto out;
 	}
 	if (!g_variant_is_of_type(arg, G_VARIANT_TYPE_BYTESTRING)) {
-		snprintf(err, errlen, "libsecret: %s: the service's public key is not bytes", doing);
+		snprintf(err, errlen, "libsecret: %s: the service's public key is not bytes",
+		         doing);
 		goto out;
 	}
 	peer = g_variant_get_fixed_array(arg, &npeer, 1);
@@ -329,7 +330,8 @@ static int session_decode(struct op *op, struct session *s, GVariant *secret, ch
 	}
 	for (gsize i = nvalue - pad; i < nvalue; i++)
 		if (plain[i] != pad) {
-			snprintf(err, errlen, "libsecret: the secret does not decrypt (bad padding)");
+			snprintf(err, errlen,
+			         "libsecret: the secret does not decrypt (bad padding)");
 			goto out;
 		}
 	n = nvalue - pad;
@@ -361,8 +363,8 @@ out:
 
 /* GetSecrets for one item in our own session.  NOTFOUND: the service gave
  * nothing for it (err not written). */
-int load_secret(struct op *op, const char *path, char *buf, size_t bufsize, size_t *len,
-                       char *err, size_t errlen)
+int load_secret(struct op *op, const char *path, char *buf, size_t bufsize, size_t *len, char *err,
+                size_t errlen)
 {
 	const char *doing = "reading the secret";
 	const char *items[] = {path, NULL};

@@ -49,7 +49,7 @@ int classify(struct op *op, GError *e, const char *doing, char *err, size_t errl
 /* transport.c: GetSecrets for the item at path in a session of our own,
  * the secret decrypted into buf.  NOTFOUND: the service gave nothing for
  * it (err not written). */
-int load_secret(struct op *op, const char *path, char *buf, size_t bufsize, size_t *len,
-                char *err, size_t errlen);
+int load_secret(struct op *op, const char *path, char *buf, size_t bufsize, size_t *len, char *err,
+                size_t errlen);
 
 #endif

@@ -341,6 +341,37 @@ static void test_auth_table(void)
 	CHECK(r.owned[0].p == NULL && r.owned[1].p == NULL);
 }
 
+/* The helpers the command shares with the library. */
+static void test_shared_helpers(void)
+{
+	static const char *const cand[] = {"token", "header", "json", "secret"};
+	char buf[64], tiny[12];
+
+	CHECK_STR(ccred_nearest("tokne", cand, 4), "token");
+	CHECK_STR(ccred_nearest("jsn", cand, 4), "json");
+	CHECK(ccred_nearest("logout", cand, 4) == NULL);
+	CHECK(ccred_nearest("tok", cand, 0) == NULL);
+	CHECK_STR(ccred_suggest_command(buf, sizeof(buf), NULL, NULL), "ccred");
+	CHECK_STR(ccred_suggest_command(buf, sizeof(buf), "/etc/c.conf", "a@b"),
+	          "ccred -c /etc/c.conf -p a@b");
+	CHECK_STR(ccred_suggest_command(buf, sizeof(buf), "my conf", "it's"),
+	          "ccred -c 'my conf' -p 'it'\\''s'");
+	CHECK_STR(ccred_suggest_command(buf, sizeof(buf), NULL, ""), "ccred -p ''");
+	ccred_suggest_command(tiny, sizeof(tiny), "/a/long/path/to/a/config", NULL);
+	CHECK(strlen(tiny) < sizeof(tiny));
+	CHECK(ccred_ascii_is("abc~!", CCRED_ASCII_VISIBLE));
+	CHECK(!ccred_ascii_is("a b", CCRED_ASCII_VISIBLE));
+	CHECK(!ccred_ascii_is("", CCRED_ASCII_VISIBLE));
+	CHECK(!ccred_ascii_is("a\x7f", CCRED_ASCII_VISIBLE));
+	CHECK(!ccred_ascii_is(NULL, CCRED_ASCII_VISIBLE));
+	CHECK(ccred_ascii_is("a b", CCRED_ASCII_PRINTABLE));
+	CHECK(ccred_ascii_is("", CCRED_ASCII_PRINTABLE));
+	CHECK(!ccred_ascii_is("a\tb", CCRED_ASCII_PRINTABLE));
+	CHECK(!ccred_ascii_is("\xc3\xa9", CCRED_ASCII_PRINTABLE));
+	CHECK(!ccred_ascii_is(NULL, CCRED_ASCII_PRINTABLE));
+	CHECK(!ccred_ascii_is("abc", 0));
+}
+
 int main(void)
 {
 	test_basic();
@@ -351,5 +382,6 @@ int main(void)
 	test_split_words();
 	test_key_table();
 	test_auth_table();
+	test_shared_helpers();
 	return check_done();
 }
