@@ -85,7 +85,8 @@ int cmd_logout(const struct opts *o, int argc, char **argv)
 			die_usage("logout: unknown argument '%s'", argv[i]);
 	}
 	if (all && revoke)
-		die_usage("logout: --revoke revokes one profile's token; it does not go with --all");
+		die_usage(
+		        "logout: --revoke revokes one profile's token; it does not go with --all");
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
 	if (!all && (rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK) {

@@ -175,8 +175,9 @@ static bool check_signing_alg(const char *v, char *why, size_t whylen)
 	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
 		if (strcmp(v, algs[i]) == 0)
 			return true;
-	snprintf(why, whylen, "signing_alg must be HS256, HS384 or HS512 (client_secret_jwt), "
-	                      "or RS256, PS256, ES256 or EdDSA (private_key_jwt)");
+	snprintf(why, whylen,
+	         "signing_alg must be HS256, HS384 or HS512 (client_secret_jwt), "
+	         "or RS256, PS256, ES256 or EdDSA (private_key_jwt)");
 	return false;
 }
 

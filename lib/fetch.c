@@ -331,18 +331,20 @@ static ccred_error discovery_fetch(struct ccred_ctx *ctx, long deadline, const c
 		if (glen != ilen || strncmp(got_iss, iss, ilen) != 0) {
 			char shown[CCREDI_SHOWN_MAX + 1];
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
-			                "discovery at %s names issuer %s, not %.*s; refusing it", url,
-			                ccredi_shown(shown, sizeof(shown), got_iss), (int)ilen, iss);
+			                "discovery at %s names issuer %s, not %.*s; refusing it",
+			                url, ccredi_shown(shown, sizeof(shown), got_iss), (int)ilen,
+			                iss);
 		} else if (!te) {
 			rc = CCRED_OK; /* the document names no such endpoint */
 		} else if (!url_chars_ok(te)) {
-			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovery at %s: %s is not a URL", url,
-			                name);
+			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovery at %s: %s is not a URL",
+			                url, name);
 		} else if (!ccredi_url_secure_enough(te, why, sizeof(why))) {
 			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovered %s: %s", name, why);
 		} else {
 			ccredi_trace(ctx, 1, "discovered %s %s",
-			             strcmp(name, "token_endpoint") == 0 ? "token endpoint" : name, te);
+			             strcmp(name, "token_endpoint") == 0 ? "token endpoint" : name,
+			             te);
 			*field = te;
 			te = NULL;
 			rc = CCRED_OK;
@@ -616,12 +618,13 @@ CCRED_API ccred_error ccred_token_revoke(struct ccred_ctx *ctx)
 			url = discovered;
 		}
 		if (rc == CCRED_OK && !url)
-			rc = ccredi_err(ctx, CCRED_E_CONFIG,
-			                "profile '%s' has no revocation_url%s: the cached token was "
-			                "dropped without being revoked",
-			                ctx->prof.name,
-			                ctx->prof.issuer ? " and its issuer names no revocation_endpoint"
-			                                 : "");
+			rc = ccredi_err(
+			        ctx, CCRED_E_CONFIG,
+			        "profile '%s' has no revocation_url%s: the cached token was "
+			        "dropped without being revoked",
+			        ctx->prof.name,
+			        ctx->prof.issuer ? " and its issuer names no revocation_endpoint"
+			                         : "");
 		else if (rc == CCRED_OK)
 			rc = revoke_token(ctx, url, e.token);
 		if (rc == CCRED_OK)

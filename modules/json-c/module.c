@@ -9,12 +9,12 @@
 #define EXPORT __attribute__((visibility("default")))
 
 static const struct ccredi_json_vtable vtable = {
-	.abi = CCREDI_JSON_ABI,
-	.tokresp_parse = ccredi_tokresp_parse,
-	.jwt_exp = ccredi_jwt_exp,
-	.discovery_parse = ccredi_discovery_parse,
-	.kube_exec_parse = ccredi_kube_exec_parse,
-	.discovery_string = ccredi_discovery_string,
+        .abi = CCREDI_JSON_ABI,
+        .tokresp_parse = ccredi_tokresp_parse,
+        .jwt_exp = ccredi_jwt_exp,
+        .discovery_parse = ccredi_discovery_parse,
+        .kube_exec_parse = ccredi_kube_exec_parse,
+        .discovery_string = ccredi_discovery_string,
 };
 
 EXPORT const struct ccredi_json_vtable *ccred_json_module(void);
