@@ -110,6 +110,8 @@ int url_call(const struct url_caller *c, const struct opts *o, const char *url, 
 int cmd_git(const struct opts *o, int argc, char **argv);
 /* secret.c */
 int cmd_secret(const struct opts *o, int argc, char **argv);
+/* key.c */
+int cmd_key(const struct opts *o, int argc, char **argv);
 /* main.c: undo harden() (umask, core limit, SIGPIPE) for a command ccred
  * is about to exec, so it starts as it would have without ccred. */
 void restore_for_child(void);

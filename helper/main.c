@@ -43,8 +43,19 @@ static const struct cmd commands[] = {
 	 "set: store the client secret (read from the terminal without echo, or stdin).\n"
 	 "delete: remove it.  status: say which store holds it (--json for scripts).\n"
 	 "The secret is never read from arguments and never printed."},
-	{"logout", cmd_logout, "drop the cached token (--all: of every profile)", " [--all]",
-	 "Drop the cached token of the profile (--all: of every profile); the secret stays."},
+	{"key", cmd_key, "generate|public: the key pair of a private_key_jwt profile",
+	 " generate [--type ec|rsa|ed25519] [--force] [--self-signed-cert PATH [--days N]]"
+	 " | public [--pem]",
+	 "generate: make a key pair (EC P-256 unless --type), put the private key into the\n"
+	 "profile's first writable store (never over one it holds, unless --force), and print\n"
+	 "the public key as a JWK Set for the provider; --self-signed-cert also writes a\n"
+	 "certificate (CN = client_id, --days, default 365).  public: print the stored key's\n"
+	 "public half again (--pem: as PEM).  The private key is never printed."},
+	{"logout", cmd_logout, "drop the cached token (--all: of every profile)",
+	 " [--all | --revoke]",
+	 "Drop the cached token of the profile (--all: of every profile); the secret stays.\n"
+	 "--revoke: first revoke it at the profile's revocation_url or its issuer's (RFC 7009);\n"
+	 "the token is dropped even when that fails, and the exit status says why."},
 	{"profiles", cmd_profiles, "list profiles and their cached tokens' life",
 	 " [--json | --names]",
 	 "List each profile: endpoint, client_id, stores, urls, the cached token's life,\n"

@@ -74,22 +74,33 @@ int cmd_json(const struct opts *o, int argc, char **argv)
 int cmd_logout(const struct opts *o, int argc, char **argv)
 {
 	struct ccred_ctx *ctx;
-	bool all = false;
+	bool all = false, revoke = false;
 	ccred_error rc;
 	int status = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--all") == 0)
 			all = true;
+		else if (strcmp(argv[i], "--revoke") == 0)
+			revoke = true;
 		else
 			die_usage("logout: unknown argument '%s'", argv[i]);
 	}
+	if (all && revoke)
+		die_usage(
+		        "logout: --revoke revokes one profile's token; it does not go with --all");
 	if (!(ctx = open_ctx(o, &status)))
 		return status;
-	if (!all && (rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK)
+	if (!all && (rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK) {
 		status = report(ctx, rc);
-	else if ((rc = ccred_cache_drop(ctx, all)) != CCRED_OK)
-		status = report(ctx, rc);
+	} else {
+		/* SPEC: the cache goes even when revocation fails; the exit
+		 * status then says why it failed. */
+		if (revoke && (rc = ccred_token_revoke(ctx)) != CCRED_OK)
+			status = report(ctx, rc);
+		if ((rc = ccred_cache_drop(ctx, all)) != CCRED_OK && status == 0)
+			status = report(ctx, rc);
+	}
 	ccred_close(ctx);
 	return status;
 }

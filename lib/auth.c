@@ -36,10 +36,32 @@ static ccred_error apply_basic(struct ccredi_auth_request *r)
 	return CCRED_OK;
 }
 
+/* client_secret_jwt, private_key_jwt (RFC 7523 2.2): the secret or the
+ * key signs an assertion (lib/assertion.c, the crypto module) whose aud is
+ * the endpoint asked; only it and the client_id go on the wire. */
+static ccred_error apply_jwt(struct ccredi_auth_request *r)
+{
+	struct ccredi_buf *assertion = &r->owned[0];
+	ccred_error rc;
+
+	if ((rc = ccredi_assertion_make(r->ctx, r->endpoint, r->secret, r->secret_len,
+	                                r->prof->signing_alg, r->prof->key_id, assertion)) !=
+	    CCRED_OK)
+		return rc;
+	if (ccredi_buf_add_param(r->form, "client_id", r->prof->client_id) < 0 ||
+	    ccredi_buf_add_param(r->form, "client_assertion_type",
+	                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") < 0 ||
+	    ccredi_buf_add_param(r->form, "client_assertion", assertion->p) < 0)
+		return CCRED_E_NOMEM;
+	return CCRED_OK;
+}
+
 /* The first entry is the default (CCREDI_KEYS' auth_method). */
 static const struct ccredi_auth_method methods[] = {
         {"client_secret_post", "post", "Client Id and Secret", 0, apply_post},
         {"client_secret_basic", "basic", "Client Id and Secret", 0, apply_basic},
+        {"client_secret_jwt", "", "Signed Jwt with Client Secret", 0, apply_jwt},
+        {"private_key_jwt", "", "Signed Jwt", CCRED_AUTH_F_PRIVATE_KEY, apply_jwt},
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
@@ -76,6 +98,20 @@ bool ccredi_auth_method_ok(const char *v, char *why, size_t whylen)
 		                                             : ", ",
 		                         methods[i].name);
 	return false;
+}
+
+bool ccredi_auth_signs(const char *method)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_find(method);
+
+	return m && m->apply == apply_jwt;
+}
+
+bool ccredi_auth_uses_key(const char *method)
+{
+	const struct ccredi_auth_method *m = ccredi_auth_find(method);
+
+	return m && (m->flags & CCRED_AUTH_F_PRIVATE_KEY);
 }
 
 ccred_error ccredi_auth_apply(struct ccredi_auth_request *r)

@@ -91,6 +91,35 @@ int ccredi_buf_add_urlenc(struct ccredi_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* RFC 4648 section 5, no padding: what JWS and JWK (RFC 7515) use. */
+int ccredi_buf_add_b64url(struct ccredi_buf *b, const void *data, size_t n)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const unsigned char *s = data;
+	size_t i;
+
+	if (n > SIZE_MAX / 2 || buf_reserve(b, (n + 2) / 3 * 4) < 0)
+		return -1;
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned long v =
+		        (unsigned long)s[i] << 16 | (unsigned long)s[i + 1] << 8 | s[i + 2];
+		b->p[b->len++] = a[v >> 18 & 63];
+		b->p[b->len++] = a[v >> 12 & 63];
+		b->p[b->len++] = a[v >> 6 & 63];
+		b->p[b->len++] = a[v & 63];
+	}
+	if (n - i == 1) {
+		b->p[b->len++] = a[s[i] >> 2];
+		b->p[b->len++] = a[(s[i] & 3) << 4];
+	} else if (n - i == 2) {
+		b->p[b->len++] = a[s[i] >> 2];
+		b->p[b->len++] = a[(s[i] & 3) << 4 | s[i + 1] >> 4];
+		b->p[b->len++] = a[(s[i + 1] & 15) << 2];
+	}
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 int ccredi_buf_add_param(struct ccredi_buf *b, const char *name, const char *value)
 {
 	if (!value)

@@ -17,6 +17,7 @@
 #include <ccred/ccred.h>
 #include <ccred/store.h>
 
+#include "cryptomod.h"
 #include "http.h"
 #include "jsonmod.h"
 #include "sys.h"
@@ -33,6 +34,8 @@ int ccredi_buf_adds(struct ccredi_buf *b, const char *s);
 int ccredi_buf_addf(struct ccredi_buf *b, const char *fmt, ...) CCREDI_PRINTF(2, 3);
 /* Appends s form-urlencoded (application/x-www-form-urlencoded). */
 int ccredi_buf_add_urlenc(struct ccredi_buf *b, const char *s, size_t n);
+/* Appends data base64url-encoded without padding (JWS, JWK). */
+int ccredi_buf_add_b64url(struct ccredi_buf *b, const void *data, size_t n);
 /* Appends "&name=value" to a form body ("name=value" when it is empty),
  * the value form-urlencoded; nothing for a NULL value. */
 int ccredi_buf_add_param(struct ccredi_buf *b, const char *name, const char *value);
@@ -112,6 +115,9 @@ char *ccredi_strdup(const char *s); /* NULL-safe strdup */
 	KEY(USERNAME, username, STR, check_any, NULL) /* then client_id */     \
 	KEY(CACHE, cache, BOOL, check_yes_no, true)                            \
 	KEY(REFRESH_AHEAD, refresh_ahead, LONG, check_refresh_ahead, -1) /* -1: the default rule; 0: off */ \
+	KEY(SIGNING_ALG, signing_alg, STR, check_signing_alg, NULL)            \
+	KEY(KEY_ID, key_id, STR, check_key_id, NULL) /* then the thumbprint */ \
+	KEY(REVOCATION_URL, revocation_url, STR, check_endpoint, NULL)         \
 	/* end of the scalar keys */
 #define CCREDI_LIST_KEYS(LIST)                                                  \
 	LIST(URL, url, urls, check_url_pattern)                                \
@@ -415,6 +421,10 @@ bool ccredi_auth_method_ok(const char *v, char *why, size_t whylen);
 /* Applies the profile's method to r (r->form and r->http set). */
 ccred_error ccredi_auth_apply(struct ccredi_auth_request *r);
 void ccredi_auth_request_clear(struct ccredi_auth_request *r);
+/* client_secret_jwt, private_key_jwt: the method sends a signed assertion. */
+bool ccredi_auth_signs(const char *method);
+/* The stores hold a PEM private key (CCRED_AUTH_F_PRIVATE_KEY). */
+bool ccredi_auth_uses_key(const char *method);
 
 /* ------------------------------------------------------------ token.c */
 /* The min_ttl a cached token must still have (an explicit one, else 60 s
@@ -441,6 +451,22 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *resp,
                                 time_t *started);
 ccred_error ccredi_http_load(struct ccred_ctx *ctx);
+
+/* ------------------------------------------------------------ assertion.c */
+/* The crypto module, loaded once per process; NULL with the error in ctx. */
+const struct ccredi_crypto_vtable *ccredi_crypto(struct ccred_ctx *ctx);
+/* What a store holds, as a key: CCRED_E_CONFIG saying what is wrong (never
+ * showing it) when it is not a usable one. */
+ccred_error ccredi_key_parse(struct ccred_ctx *ctx, const char *pem, size_t len,
+                             struct ccredi_pkey **key);
+/* Appends the compact JWS of a client assertion for the profile to out:
+ * iss = sub = client_id, aud, a random jti, iat, exp 60 s later; HMAC with
+ * secret (client_secret_jwt) or signed with the PEM key in secret
+ * (private_key_jwt).  alg NULL: HS256 or the key's own; kid NULL: the key's
+ * RFC 7638 thumbprint. */
+ccred_error ccredi_assertion_make(struct ccred_ctx *ctx, const char *aud, const char *secret,
+                                  size_t slen, const char *alg, const char *kid,
+                                  struct ccredi_buf *out);
 
 /* ------------------------------------------------------------ jsonload.c */
 /* Loads the JSON module now (once per process), or says why it cannot. */

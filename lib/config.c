@@ -167,6 +167,32 @@ static bool check_auth_method(const char *v, char *why, size_t whylen)
 	return ccredi_auth_method_ok(v, why, whylen);
 }
 
+static bool check_signing_alg(const char *v, char *why, size_t whylen)
+{
+	static const char *const algs[] = {"HS256", "HS384", "HS512", "RS256",
+	                                   "PS256", "ES256", "EdDSA"};
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(v, algs[i]) == 0)
+			return true;
+	snprintf(why, whylen,
+	         "signing_alg must be HS256, HS384 or HS512 (client_secret_jwt), "
+	         "or RS256, PS256, ES256 or EdDSA (private_key_jwt)");
+	return false;
+}
+
+static bool check_key_id(const char *v, char *why, size_t whylen)
+{
+	/* goes into JSON (a JWS header, a JWK) as it is */
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == '"' ||
+		    *c == '\\') {
+			snprintf(why, whylen, "key_id must be visible ASCII without \" or \\");
+			return false;
+		}
+	return true;
+}
+
 static bool check_min_ttl(const char *v, char *why, size_t whylen)
 {
 	long n;
@@ -556,6 +582,24 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	if (!p->client_id) {
 		snprintf(err, errlen, "%s:%d: profile '%s' has no client_id", s->file, s->line,
 		         name);
+		return CCRED_E_CONFIG;
+	}
+	/* HMAC for client_secret_jwt, a key's algorithm for private_key_jwt
+	 * (which one fits the key is checked when the key is read). */
+	if (p->signing_alg && strcmp(p->auth_method, "client_secret_jwt") == 0 &&
+	    p->signing_alg[0] != 'H') {
+		snprintf(err, errlen,
+		         "%s:%d: profile '%s': signing_alg %s does not go with client_secret_jwt "
+		         "(HS256, HS384 or HS512)",
+		         s->file, s->line, name, p->signing_alg);
+		return CCRED_E_CONFIG;
+	}
+	if (p->signing_alg && strcmp(p->auth_method, "private_key_jwt") == 0 &&
+	    p->signing_alg[0] == 'H') {
+		snprintf(err, errlen,
+		         "%s:%d: profile '%s': signing_alg %s does not go with private_key_jwt "
+		         "(RS256, PS256, ES256 or EdDSA)",
+		         s->file, s->line, name, p->signing_alg);
 		return CCRED_E_CONFIG;
 	}
 	return CCRED_OK;

@@ -274,25 +274,20 @@ static bool url_chars_ok(const char *u)
 	return true;
 }
 
-/* issuer → token_endpoint: the discovery cache, else OIDC discovery, then
- * RFC 8414 when the first answers 404. */
-static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_cache *dc,
-                            char **token_url)
+/* The issuer's discovery document: OIDC discovery, then RFC 8414 when the
+ * first answers 404; its issuer must be the profile's.  *field (malloc'd)
+ * gets token_endpoint, or another endpoint's URL (NULL when the document
+ * names none), checked as a token endpoint is. */
+static ccred_error discovery_fetch(struct ccred_ctx *ctx, long deadline, const char *iss,
+                                   size_t ilen, const char *name, char **field)
 {
-	const char *iss = ctx->prof.issuer;
-	size_t ilen = strlen(iss);
 	ccred_error rc = CCRED_E_PROTOCOL;
 
-	while (ilen > 0 && iss[ilen - 1] == '/')
-		ilen--;
-	if (disco_cache_key(iss, ilen, dc) < 0)
-		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
-	if ((*token_url = disco_cache_get(ctx, dc)))
-		return CCRED_OK;
+	*field = NULL;
 	for (int i = 0; i < 2; i++) {
 		struct ccredi_http_request req;
 		struct ccredi_http_response resp = {.retry_after = -1};
-		char url[4096], why[256], *got_iss = NULL, *te = NULL;
+		char url[4096], why[256], *got_iss = NULL, *te = NULL, *other = NULL;
 		size_t glen;
 
 		if (well_known_url(iss, ilen, i, url, sizeof(url)) < 0)
@@ -317,9 +312,19 @@ static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_c
 		}
 		rc = ccredi_discovery_parse(resp.body, resp.body_len, &got_iss, &te, why,
 		                            sizeof(why));
+		if (rc == CCRED_OK && strcmp(name, "token_endpoint") != 0)
+			rc = ccredi_discovery_string(resp.body, resp.body_len, name, &other, why,
+			                             sizeof(why));
 		resp_clear(&resp);
-		if (rc != CCRED_OK)
+		if (rc != CCRED_OK) {
+			free(got_iss);
+			free(te);
 			return ccredi_err(ctx, rc, "discovery at %s: %s", url, why);
+		}
+		if (strcmp(name, "token_endpoint") != 0) {
+			free(te);
+			te = other;
+		}
 		glen = strlen(got_iss);
 		while (glen > 0 && got_iss[glen - 1] == '/')
 			glen--;
@@ -329,16 +334,18 @@ static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_c
 			                "discovery at %s names issuer %s, not %.*s; refusing it",
 			                url, ccredi_shown(shown, sizeof(shown), got_iss), (int)ilen,
 			                iss);
+		} else if (!te) {
+			rc = CCRED_OK; /* the document names no such endpoint */
 		} else if (!url_chars_ok(te)) {
-			rc = ccredi_err(ctx, CCRED_E_PROTOCOL,
-			                "discovery at %s: token_endpoint is not a URL", url);
+			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovery at %s: %s is not a URL",
+			                url, name);
 		} else if (!ccredi_url_secure_enough(te, why, sizeof(why))) {
-			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovered token_endpoint: %s",
-			                why);
+			rc = ccredi_err(ctx, CCRED_E_PROTOCOL, "discovered %s: %s", name, why);
 		} else {
-			ccredi_trace(ctx, 1, "discovered token endpoint %s", te);
-			disco_cache_put(ctx, dc, te);
-			*token_url = te;
+			ccredi_trace(ctx, 1, "discovered %s %s",
+			             strcmp(name, "token_endpoint") == 0 ? "token endpoint" : name,
+			             te);
+			*field = te;
 			te = NULL;
 			rc = CCRED_OK;
 		}
@@ -346,6 +353,26 @@ static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_c
 		free(te);
 		return rc;
 	}
+	return rc;
+}
+
+/* issuer → token_endpoint: the discovery cache, else the document. */
+static ccred_error discover(struct ccred_ctx *ctx, long deadline, struct disco_cache *dc,
+                            char **token_url)
+{
+	const char *iss = ctx->prof.issuer;
+	size_t ilen = strlen(iss);
+	ccred_error rc;
+
+	while (ilen > 0 && iss[ilen - 1] == '/')
+		ilen--;
+	if (disco_cache_key(iss, ilen, dc) < 0)
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	if ((*token_url = disco_cache_get(ctx, dc)))
+		return CCRED_OK;
+	if ((rc = discovery_fetch(ctx, deadline, iss, ilen, "token_endpoint", token_url)) ==
+	    CCRED_OK)
+		disco_cache_put(ctx, dc, *token_url);
 	return rc;
 }
 
@@ -448,9 +475,9 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	req.url = url;
 	req.body = body.p;
 	req.body_len = body.len;
-	ccredi_trace(ctx, 1,
-	             "token request: client_id=%s auth=%s scope=%s client_secret=<redacted>",
-	             p->client_id, p->auth_method, p->scope ? p->scope : "(none)");
+	ccredi_trace(ctx, 1, "token request: client_id=%s auth=%s scope=%s %s=<redacted>",
+	             p->client_id, p->auth_method, p->scope ? p->scope : "(none)",
+	             ccredi_auth_signs(p->auth_method) ? "client_assertion" : "client_secret");
 	*started = time(NULL);
 	if ((rc = exchange(ctx, &req, &resp, deadline)) != CCRED_OK)
 		goto out;
@@ -494,5 +521,119 @@ ccred_error ccredi_fetch_stored(struct ccred_ctx *ctx, struct ccredi_tokresp *ou
 		return rc;
 	rc = ccredi_fetch(ctx, secret, out, started);
 	ccredi_freezero(secret, slen);
+	return rc;
+}
+
+/*
+ * RFC 7009: revoke the profile's cached access token at revocation_url,
+ * with the profile's client authentication (an assertion's aud is then the
+ * revocation endpoint).  The cache itself is the caller's to drop.
+ */
+static ccred_error revoke_token(struct ccred_ctx *ctx, const char *url, const char *token)
+{
+	const struct ccredi_profile *p = &ctx->prof;
+	struct ccredi_http_request req;
+	struct ccredi_http_response resp = {.retry_after = -1};
+	struct ccredi_buf body = {0};
+	struct ccredi_auth_request auth = {.ctx = ctx, .prof = p, .form = &body};
+	long deadline = ccredi_now_ms() + p->timeout * 1000;
+	char *secret = NULL;
+	size_t slen = 0;
+	ccred_error rc;
+
+	if ((rc = ccredi_http_load(ctx)) != CCRED_OK || (rc = ccredi_json_load(ctx)) != CCRED_OK)
+		return rc;
+	if ((rc = ccredi_secret_read(ctx, &secret, &slen)) != CCRED_OK)
+		return rc;
+	base_request(ctx, &req);
+	auth.secret = secret;
+	auth.secret_len = slen;
+	auth.endpoint = url;
+	auth.http = &req;
+	rc = CCRED_E_NOMEM;
+	if (ccredi_buf_add_param(&body, "token", token) < 0 ||
+	    ccredi_buf_add_param(&body, "token_type_hint", "access_token") < 0)
+		goto nomem;
+	if ((rc = ccredi_auth_apply(&auth)) != CCRED_OK) {
+		if (rc == CCRED_E_NOMEM)
+			goto nomem;
+		goto out;
+	}
+	/* The secret is in the request now (or signed into it): wipe ours. */
+	ccredi_freezero(secret, slen);
+	secret = NULL;
+	req.url = url;
+	req.body = body.p;
+	req.body_len = body.len;
+	ccredi_trace(ctx, 1, "revocation request: client_id=%s auth=%s token=<redacted>",
+	             p->client_id, p->auth_method);
+	if ((rc = exchange(ctx, &req, &resp, deadline)) != CCRED_OK)
+		goto out;
+	ccredi_trace(ctx, 1, "HTTP %ld, %zu bytes", resp.status, resp.body_len);
+	/* RFC 7009 2.2: 200 whether or not the token was still valid. */
+	rc = resp.status == 200 ? CCRED_OK : answer_error(ctx, url, &resp);
+	goto out;
+nomem:
+	rc = ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+out:
+	if (secret)
+		ccredi_freezero(secret, slen);
+	resp_clear(&resp);
+	ccredi_buf_clear(&body);
+	ccredi_auth_request_clear(&auth);
+	return rc;
+}
+
+CCRED_API ccred_error ccred_token_revoke(struct ccred_ctx *ctx)
+{
+	struct ccredi_cache_entry e = {0};
+	struct ccredi_buf key = {0};
+	char stem[33], why[256];
+	ccred_error rc;
+	int dirfd;
+
+	if ((rc = ccredi_need_profile(ctx)) != CCRED_OK)
+		return rc;
+	if (ccredi_cache_key(&ctx->prof, &key, stem) < 0)
+		return ccredi_err(ctx, CCRED_E_NOMEM, "out of memory");
+	/* Only looks: a missing or refused directory holds nothing to revoke. */
+	if ((dirfd = ccredi_cache_dir_open(ctx, 0, why, sizeof(why))) < 0 ||
+	    ccredi_cache_read(dirfd, stem, key.p, &e, why, sizeof(why)) != 0) {
+		ccredi_trace(ctx, 1, "revocation: no cached token (%s): nothing to revoke", why);
+		rc = CCRED_OK;
+	} else {
+		const char *url = ctx->prof.revocation_url;
+		char *discovered = NULL;
+
+		rc = CCRED_OK;
+		/* revocation_url, else the issuer's revocation_endpoint (RFC 8414) */
+		if (!url && ctx->prof.issuer && (rc = ccredi_http_load(ctx)) == CCRED_OK &&
+		    (rc = ccredi_json_load(ctx)) == CCRED_OK) {
+			size_t ilen = strlen(ctx->prof.issuer);
+			while (ilen > 0 && ctx->prof.issuer[ilen - 1] == '/')
+				ilen--;
+			rc = discovery_fetch(ctx, ccredi_now_ms() + ctx->prof.timeout * 1000,
+			                     ctx->prof.issuer, ilen, "revocation_endpoint",
+			                     &discovered);
+			url = discovered;
+		}
+		if (rc == CCRED_OK && !url)
+			rc = ccredi_err(
+			        ctx, CCRED_E_CONFIG,
+			        "profile '%s' has no revocation_url%s: the cached token was "
+			        "dropped without being revoked",
+			        ctx->prof.name,
+			        ctx->prof.issuer ? " and its issuer names no revocation_endpoint"
+			                         : "");
+		else if (rc == CCRED_OK)
+			rc = revoke_token(ctx, url, e.token);
+		if (rc == CCRED_OK)
+			ccredi_trace(ctx, 1, "revoked the cached token at %s", url);
+		free(discovered);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	ccredi_cache_entry_clear(&e);
+	ccredi_buf_clear(&key);
 	return rc;
 }

@@ -73,3 +73,15 @@ ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
 	*issuer = *token_endpoint = NULL;
 	return CCRED_E_INTERNAL;
 }
+
+ccred_error ccredi_discovery_string(const char *body, size_t len, const char *name, char **out,
+                                    char *why, size_t whylen)
+{
+	const struct ccredi_json_vtable *vt = json(why, whylen);
+
+	if (vt)
+		return vt->discovery_string(body, len, name, out, why, whylen);
+	*out = NULL;
+	return CCRED_E_INTERNAL;
+}
+

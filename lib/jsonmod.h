@@ -21,8 +21,9 @@
 
 #include <ccred/ccred.h>
 
-/* 2: the KUBERNETES_EXEC_INFO parser left the table for the command. */
-#define CCREDI_JSON_ABI 2
+/* 2: the KUBERNETES_EXEC_INFO parser left the table for the command.
+ * 3: discovery_string (revocation_endpoint). */
+#define CCREDI_JSON_ABI 3
 
 struct ccredi_tokresp {
 	char *access_token; /* secret: ccredi_free_secret_str */
@@ -43,6 +44,11 @@ long long ccredi_jwt_exp(const char *token);
 /* token_endpoint (and issuer) from a discovery document. */
 ccred_error ccredi_discovery_parse(const char *body, size_t len, char **issuer,
                                    char **token_endpoint, char *why, size_t whylen);
+/* Another string member of a discovery document (revocation_endpoint):
+ * malloc'd into *out, NULL when absent; CCRED_E_PROTOCOL when it is there
+ * and not a string. */
+ccred_error ccredi_discovery_string(const char *body, size_t len, const char *name, char **out,
+                                    char *why, size_t whylen);
 
 struct ccredi_json_vtable {
 	int abi;
@@ -51,6 +57,8 @@ struct ccredi_json_vtable {
 	long long (*jwt_exp)(const char *token);
 	ccred_error (*discovery_parse)(const char *body, size_t len, char **issuer,
 	                               char **token_endpoint, char *why, size_t whylen);
+	ccred_error (*discovery_string)(const char *body, size_t len, const char *name, char **out,
+	                                char *why, size_t whylen);
 };
 
 /* The module's only export. */

@@ -82,7 +82,7 @@ if want valgrind; then
 			vg_bats "$b" || :
 		done
 	}
-	vg_a="stores faults configure libsecret-session discovery firsthour cargo hostile"
+	vg_a="stores faults configure libsecret-session discovery firsthour cargo hostile auth-methods"
 	vg_b="cache callers foundation doctor security proxy interactive terraform store-battery"
 	# shellcheck disable=SC2086 # the lists are words
 	vg_lane $vg_a &

@@ -178,6 +178,16 @@ CCRED_API ccred_error ccred_token_refresh(struct ccred_ctx *ctx, const char *pro
 CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles);
 
 /*
+ * RFC 7009: revoke the selected profile's cached access token at its
+ * revocation_url (else its issuer's discovered revocation_endpoint), with
+ * the profile's client authentication.  The cache is
+ * left as it is (ccred_cache_drop is the caller's next step, whatever this
+ * returns).  CCRED_OK when nothing is cached; CCRED_E_CONFIG when there
+ * is no revocation endpoint; the provider's refusal as for a token.
+ */
+CCRED_API ccred_error ccred_token_revoke(struct ccred_ctx *ctx);
+
+/*
  * Profile properties, for listing and for protocols.  Keys are the config
  * keys ("token_url", "client_id", "username" (defaults to client_id), ...);
  * NULL when unset.  Owned by ctx.
@@ -207,6 +217,26 @@ CCRED_API ccred_error ccred_secret_set(struct ccred_ctx *ctx, const char *secret
                                        const char **where);
 CCRED_API ccred_error ccred_secret_delete(struct ccred_ctx *ctx, const char **where);
 CCRED_API ccred_error ccred_secret_status(struct ccred_ctx *ctx, const char **where);
+
+/*
+ * The key pair of a private_key_jwt (or TLS) profile: key_generate makes one
+ * (type "ec" (P-256, also for NULL), "rsa" (2048 bits), "rsa3072" or
+ * "ed25519") and puts the private key, as PEM, into the first writable store
+ * (as ccred_secret_set does; *where names it).  Unless force, a store that
+ * already holds something for the profile is left untouched and the result
+ * is CCRED_E_CONFIG.  *jwks gets the public key as a JWK Set ({"keys":[...]},
+ * kid the RFC 7638 thumbprint unless key_id is set) and, when cert is not
+ * NULL and cert_days > 0, *cert a self-signed certificate (CN = client_id,
+ * valid cert_days days) as PEM; both malloc'd, released with free().
+ * key_public gives the stored key's public half again: the JWK Set, or, when
+ * pem is non-zero, SubjectPublicKeyInfo PEM.  Neither ever hands out the
+ * private key.  A store holding something that is not a usable key is
+ * CCRED_E_CONFIG, and the message never shows what it holds.
+ */
+CCRED_API ccred_error ccred_key_generate(struct ccred_ctx *ctx, const char *type, int force,
+                                         int cert_days, char **jwks, char **cert,
+                                         const char **where);
+CCRED_API ccred_error ccred_key_public(struct ccred_ctx *ctx, int pem, char **out);
 
 /* Overwrite n bytes at p in a way the compiler cannot remove. */
 CCRED_API void ccred_wipe(void *p, size_t n);

@@ -537,7 +537,11 @@ static int file_set(void *state, const struct ccred_store_key *key, const char *
 		snprintf(err, errlen, "%s: refusing to store a secret of %zu bytes", fs->desc, len);
 		goto out;
 	}
-	if (memchr(secret, '\n', len) || memchr(secret, '\r', len) || memchr(secret, '\0', len)) {
+	/* A PEM private key (the key methods) is stored whole, lines and all;
+	 * any other secret is one line. */
+	if (memchr(secret, '\0', len) ||
+	    ((memchr(secret, '\n', len) || memchr(secret, '\r', len)) &&
+	     (len < 11 || memcmp(secret, "-----BEGIN ", 11) != 0))) {
 		snprintf(err, errlen, "%s: a secret with a newline or NUL cannot be stored",
 		         fs->desc);
 		goto out;

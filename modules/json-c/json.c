@@ -269,3 +269,21 @@ out:
 	}
 	return rc;
 }
+
+ccred_error ccredi_discovery_string(const char *body, size_t len, const char *name, char **out,
+                                    char *why, size_t whylen)
+{
+	json_object *o;
+	ccred_error rc = CCRED_OK;
+
+	*out = NULL;
+	if (!(o = parse_strict(body, len, why, whylen)))
+		return CCRED_E_PROTOCOL;
+	if (get_string(o, name, out) < 0) {
+		snprintf(why, whylen, "the discovery document's %s is not a string", name);
+		rc = CCRED_E_PROTOCOL;
+	}
+	json_object_put(o);
+	return rc;
+}
+

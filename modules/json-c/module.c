@@ -13,6 +13,7 @@ static const struct ccredi_json_vtable vtable = {
         .tokresp_parse = ccredi_tokresp_parse,
         .jwt_exp = ccredi_jwt_exp,
         .discovery_parse = ccredi_discovery_parse,
+        .discovery_string = ccredi_discovery_string,
 };
 
 EXPORT const struct ccredi_json_vtable *ccred_json_module(void);

@@ -75,7 +75,12 @@ status() { printf '%s\n' "$output" | tail -n 1; }
 	assert_equal "$(oidc_grant_errors post-client)" 1
 	assert_equal "$(oidc_grant_errors basic-client)" 1
 	run cat "$OIDC_LOG"
-	assert_line --index 0 '{"event":"error","client_id":"post-client","error":"invalid_client"}'
+	assert_line --index 0 --partial '{"event":"error","client_id":"post-client","error":"invalid_client",'
+	# How it authenticated, as the server saw it: the method, the form's
+	# field names, and that a secret came on the wire (never its value).
+	assert_equal "$(head -n 1 "$OIDC_LOG" | jq -c '[.auth_method, .form_fields, .secret_sent]')" \
+		'["client_secret_post",["client_id","client_secret","grant_type"],true]'
+	assert_equal "$(sed -n 2p "$OIDC_LOG" | jq -c '[.authorization, .secret_sent]')" '[true,true]'
 	refute_output --partial wrong
 }
 

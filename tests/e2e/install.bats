@@ -73,7 +73,7 @@ EOF
 @test "install: the files land where the spec says, modules without .la" {
 	local f
 	for f in bin/ccred lib/libccred.so lib/pkgconfig/libccred.pc include/ccred/ccred.h \
-		include/ccred/store.h lib/ccred/http-curl.so lib/ccred/json-c.so share/man/man1/ccred.1 \
+		include/ccred/store.h lib/ccred/http-curl.so lib/ccred/json-c.so lib/ccred/crypto-openssl.so share/man/man1/ccred.1 \
 		share/man/man5/ccred.conf.5; do
 		[ -e "$PREFIX/$f" ] || fail "$f is not installed"
 	done
@@ -90,6 +90,9 @@ EOF
 	run bash -c 'readelf -d "$1" | grep NEEDED' _ "$PREFIX/lib/libccred.so"
 	assert_success
 	refute_output --partial json-c
+	refute_output --partial libcrypto
+	run bash -c 'nm -D --defined-only "$1" | awk "{ print \$3 }"' _ "$PREFIX/lib/ccred/crypto-openssl.so"
+	assert_output ccred_crypto_module
 	run bash -c 'readelf -d "$1" | grep NEEDED' _ "$PREFIX/lib/ccred/json-c.so"
 	assert_output --partial libjson-c
 	run bash -c 'nm -D --defined-only "$1" | awk "{ print \$3 }"' _ "$PREFIX/lib/ccred/json-c.so"

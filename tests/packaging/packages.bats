@@ -102,6 +102,7 @@ rpm_files() {
 	assert_line /usr/bin/terraform-credentials-ccred
 	assert_line /usr/lib64/ccred/http-curl.so
 	assert_line /usr/lib64/ccred/json-c.so
+	assert_line /usr/lib64/ccred/crypto-openssl.so
 	assert_line --regexp '^/usr/share/man/man1/ccred\.1(\.gz)?$'
 	assert_line --regexp '^/usr/share/man/man5/ccred\.conf\.5(\.gz)?$'
 	assert_line /usr/share/bash-completion/completions/ccred
@@ -212,11 +213,12 @@ rpm_files() {
 	assert_line --regexp '^ii +ccred(:[a-z0-9]+)?$'
 	refute_line --regexp ' (libccred0|libsecret-1-0|libglib2\.0-0|ccred-libsecret)(:|$)'
 	run inroot ldd /usr/bin/ccred "/usr/lib/$multiarch/ccred/http-curl.so" \
-		"/usr/lib/$multiarch/ccred/json-c.so"
+		"/usr/lib/$multiarch/ccred/json-c.so" "/usr/lib/$multiarch/ccred/crypto-openssl.so"
 	assert_success
 	refute_output --partial libccred
 	assert_line --partial 'libcurl.so.4 => '
 	assert_line --partial 'libjson-c.so.5 => '
+	assert_line --partial 'libcrypto.so.3 => '
 	refute_output --partial 'not found'
 	refute_output --partial libsecret
 	refute_output --partial libglib

@@ -154,7 +154,11 @@ static void test_bad_input(void)
 	expect_contained("[profile a]\ntimeout = 0\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ncache = maybe\n", "test.conf:5: cache");
-	expect_contained("[profile a]\nauth_method = private_key_jwt\n", "test.conf:5: auth_method");
+	expect_contained("[profile a]\nauth_method = tls_client_auth\n", "test.conf:5: auth_method");
+	expect_contained("[profile a]\nsigning_alg = none\n", "test.conf:5: signing_alg must be");
+	expect_contained("[profile a]\nkey_id = a\"b\n", "test.conf:5: key_id must be");
+	expect_contained("[profile a]\nrevocation_url = http://auth.example.com/revoke\n",
+	                 "test.conf:5: plain http");
 	expect_contained("[profile a]\ntoken_url = http://auth.example.com/token\n",
 	                 "test.conf:5: plain http");
 	expect_contained("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n", "plain http");
@@ -313,10 +317,19 @@ static void test_auth_table(void)
 	CHECK_INT(flags, 0);
 	while (ccred_auth_method_info(n, NULL, NULL, NULL))
 		n++;
-	CHECK_INT(n, 2);
+	CHECK_INT(n, 4);
 	CHECK(ccredi_auth_method_ok("client_secret_basic", why, sizeof(why)));
+	CHECK(ccredi_auth_method_ok("private_key_jwt", why, sizeof(why)));
 	CHECK(!ccredi_auth_method_ok("tls", why, sizeof(why)));
-	CHECK_STR(why, "auth_method must be client_secret_post or client_secret_basic");
+	CHECK_STR(why, "auth_method must be client_secret_post, client_secret_basic, "
+	               "client_secret_jwt or private_key_jwt");
+	CHECK_STR(ccred_auth_method_info(3, &alias, &label, &flags), "private_key_jwt");
+	CHECK(alias == NULL);
+	CHECK_STR(label, "Signed Jwt");
+	CHECK_INT(flags, CCRED_AUTH_F_PRIVATE_KEY);
+	CHECK_STR(ccred_auth_method_info(2, &alias, &label, &flags), "client_secret_jwt");
+	CHECK_STR(label, "Signed Jwt with Client Secret");
+	CHECK_INT(flags, 0);
 
 	CHECK_INT(ccredi_auth_apply(&r), CCRED_OK);
 	CHECK_STR(form.p, "client_id=my+client&client_secret=s%26cr%3Dt");
