@@ -14,7 +14,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
-	iso_home
+	ccred_env
 	# 64 bytes at least: what HS512 needs of its key
 	HS_SECRET='hs-secret-0123456789-0123456789-0123456789-0123456789-0123456789'
 	export HS_SECRET
@@ -88,7 +88,7 @@ timeout = 10
 	for kv in "$@"; do
 		CFG+="${kv%%=*} = ${kv#*=}"$'\n'
 	done
-	write_config "$CFG"
+	ccred_config "$CFG"
 }
 
 # assert_live TOKEN CLIENT_ID: the server says the token is active and was
