@@ -85,10 +85,10 @@ bool ccredi_auth_method_ok(const char *v, char *why, size_t whylen)
 {
 	size_t used;
 
-	/* The config takes the canonical names only: they are the cache key. */
-	for (size_t i = 0; i < NMETHODS; i++)
-		if (strcmp(v, methods[i].name) == 0)
-			return true;
+	/* SPEC: the short forms too; the profile then holds the canonical
+	 * name (ccredi_profile_resolve), which is what the cache key takes. */
+	if (ccredi_auth_find(v))
+		return true;
 	/* "auth_method must be A or B" ("A, B or C" with more) */
 	used = (size_t)snprintf(why, whylen, "auth_method must be");
 	for (size_t i = 0; i < NMETHODS && used < whylen; i++)

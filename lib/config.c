@@ -571,6 +571,9 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 	/* clang-format on */
 	if (!p->username)
 		p->username = p->client_id;
+	/* "post" and "client_secret_post" are one method and one cache key */
+	if (ccredi_auth_find(p->auth_method))
+		p->auth_method = ccredi_auth_find(p->auth_method)->name;
 
 	if (ccredi_profile_value_error(cfg, name, err, errlen) != CCRED_OK)
 		return CCRED_E_CONFIG;

@@ -73,8 +73,8 @@ store_use() {
 		LINE='env T_SECRET' DESC='env T_SECRET'
 		;;
 	file)
+		# One line, but a PEM key (the key methods) whole, lines and all.
 		LINE='file ~/.config/ccred/t.secret' DESC="file $HOME/.config/ccred/t.secret" RW=1
-		ONELINE="the file store refuses a secret with a newline (it holds one line)"
 		;;
 	command)
 		# Its owner's program prints the secret; ccred reads the first line.

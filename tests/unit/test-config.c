@@ -288,6 +288,23 @@ static void test_key_table(void)
 	CHECK_INT(p.min_ttl, 0);
 	CHECK_INT(p.timeout, 9);
 	CHECK(!p.cache);
+	/* SPEC: the short form in the config is the same method (and cache key) */
+	ccredi_config_clear(&cfg);
+	CHECK_INT(parse(&cfg,
+	                "[profile a]\ntoken_url = https://h/t\nclient_id = c\n"
+	                "auth_method = basic\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.auth_method, "client_secret_basic");
+	ccredi_config_clear(&cfg);
+	CHECK_INT(parse(&cfg,
+	                "[profile a]\ntoken_url = https://h/t\nclient_id = c\n"
+	                "auth_method = post\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.auth_method, "client_secret_post");
 	ccredi_config_clear(&cfg);
 }
 
