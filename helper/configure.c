@@ -81,7 +81,10 @@ static const char *auth_method_list(char *buf, size_t len, bool aliases)
 	for (size_t i = 0; i < n && used < len; i++) {
 		name = ccred_auth_method_info(i, &alias, NULL, NULL);
 		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-		                         i == 0 ? "" : i + 1 == n ? " or " : ", ", name);
+		                         i == 0       ? ""
+		                         : i + 1 == n ? " or "
+		                                      : ", ",
+		                         name);
 		if (aliases && alias && used < len)
 			used += (size_t)snprintf(buf + used, len - used, " (or %s)", alias);
 	}
@@ -254,7 +257,8 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 		snprintf(prompt, sizeof(prompt), "Client authentication: %s",
 		         auth_method_list(names, sizeof(names), false));
 		/* the table's first method is the default */
-		if (ask(c, prompt, cur ? cur : ccred_auth_method_info(0, NULL, NULL, NULL), &am) < 0)
+		if (ask(c, prompt, cur ? cur : ccred_auth_method_info(0, NULL, NULL, NULL), &am) <
+		    0)
 			return -1;
 		if ((c->auth_method = auth_method_arg(am)))
 			break;

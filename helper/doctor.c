@@ -216,8 +216,9 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 			     probe_todo(o, st[i], flags[i], line, details[i], profile, todo,
 			                sizeof(todo)));
 		else if (answer != (size_t)-1)
-			step(r, "--", name, "%s, %s (%s)", i < answer ? "passed over" : "not reached",
-			     probe_word(st[i]), details[i] ? details[i] : "");
+			step(r, "--", name, "%s, %s (%s)",
+			     i < answer ? "passed over" : "not reached", probe_word(st[i]),
+			     details[i] ? details[i] : "");
 		else
 			fail(r, CCRED_E_NOSECRET, name, details[i] ? details[i] : probe_word(st[i]),
 			     probe_todo(o, st[i], flags[i], line, details[i], profile, todo,
@@ -230,10 +231,12 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 		/* `secret set` only helps where a store can take the secret now: a
 		 * locked keyring or a missing D-Bus fails it the same way. */
 		if (empty)
-			snprintf(todo, sizeof(todo), "store it: %s secret set", suggest(o, profile));
+			snprintf(todo, sizeof(todo), "store it: %s secret set",
+			         suggest(o, profile));
 		else if (locked)
 			snprintf(todo, sizeof(todo),
-			         "unlock the keyring, then store it if it is not there: %s secret set",
+			         "unlock the keyring, then store it if it is not there: %s secret "
+			         "set",
 			         suggest(o, profile));
 		else if (libsecret_down)
 			snprintf(todo, sizeof(todo),
@@ -241,9 +244,9 @@ static bool check_stores(const struct opts *o, struct ccred_ctx *ctx, struct rep
 			         "~/.config/ccred/%s.secret' to [profile %s] in %s, then run %s "
 			         "secret set",
 			         profile, profile,
-			         o->config ? o->config
-			                   : ccred_config_file(ctx, 0) ? ccred_config_file(ctx, 0)
-			                                               : "~/.config/ccred/config",
+			         o->config                   ? o->config
+			         : ccred_config_file(ctx, 0) ? ccred_config_file(ctx, 0)
+			                                     : "~/.config/ccred/config",
 			         suggest(o, profile));
 		else
 			snprintf(todo, sizeof(todo), "make one of the stores above reachable");
@@ -369,7 +372,8 @@ int cmd_doctor(const struct opts *o, int argc, char **argv)
 			         suggest(o, ""), o->profile);
 		else
 			snprintf(todo, sizeof(todo),
-			         "name a profile with -p NAME, or set one up with '%s configure NAME'",
+			         "name a profile with -p NAME, or set one up with '%s configure "
+			         "NAME'",
 			         suggest(o, ""));
 		fail(&r, rc, "profile", ccred_errmsg(ctx), todo);
 		goto out;

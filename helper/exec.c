@@ -63,7 +63,8 @@ static int drop_secret_vars(struct ccred_ctx *ctx)
 	int rc = 0;
 
 	for (size_t i = 0; (line = ccred_profile_list(ctx, NULL, "secret_store", i)); i++) {
-		if ((name = env_store_var(line)) && *name && !strchr(name, '=') && unsetenv(name) < 0)
+		if ((name = env_store_var(line)) && *name && !strchr(name, '=') &&
+		    unsetenv(name) < 0)
 			rc = -1;
 		free(name);
 	}

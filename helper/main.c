@@ -25,71 +25,71 @@ const char *progname = "ccred";
 static int cmd_help(const struct opts *o, int argc, char **argv);
 
 static const struct cmd commands[] = {
-	{"token", cmd_token, "print the access token", "",
-	 "Print the access token and a newline."},
-	{"header", cmd_header, "print 'Authorization: Bearer TOKEN'", "",
-	 "Print 'Authorization: Bearer TOKEN' and a newline."},
-	{"json", cmd_json, "print the token and its expiry as JSON", "",
-	 "Print {\"access_token\",\"token_type\",\"expires_at\",\"expires_in\",\"scope\",\"profile\"}."},
-	{"get", cmd_git, "git credential helper: answer a 'get'", "",
-	 "The git credential-helper protocol (git runs it: credential.helper = ccred).\n"
-	 "Reads git's key=value lines on stdin; answers for the profile whose url matches."},
-	{"store", cmd_git, "git credential helper: 'store' (changes nothing)", "",
-	 "The git credential-helper protocol: 'store' reads git's lines and changes nothing."},
-	{"erase", cmd_git, "git credential helper: drop the cached token", "",
-	 "The git credential-helper protocol: 'erase' drops the cached token (never the secret)."},
-	{"secret", cmd_secret, "set|delete|status: the client secret of a profile",
-	 " set|delete|status [--json]",
-	 "set: store the client secret (read from the terminal without echo, or stdin).\n"
-	 "delete: remove it.  status: say which store holds it (--json for scripts).\n"
-	 "The secret is never read from arguments and never printed."},
-	{"key", cmd_key, "generate|public: the key pair of a private_key_jwt profile",
-	 " generate [--type ec|rsa|ed25519] [--force] [--self-signed-cert PATH [--days N]]"
-	 " | public [--pem]",
-	 "generate: make a key pair (EC P-256 unless --type), put the private key into the\n"
-	 "profile's first writable store (never over one it holds, unless --force), and print\n"
-	 "the public key as a JWK Set for the provider; --self-signed-cert also writes a\n"
-	 "certificate (CN = client_id, --days, default 365).  public: print the stored key's\n"
-	 "public half again (--pem: as PEM).  The private key is never printed."},
-	{"logout", cmd_logout, "drop the cached token (--all: of every profile)",
-	 " [--all | --revoke]",
-	 "Drop the cached token of the profile (--all: of every profile); the secret stays.\n"
-	 "--revoke: first revoke it at the profile's revocation_url or its issuer's (RFC 7009);\n"
-	 "the token is dropped even when that fails, and the exit status says why."},
-	{"profiles", cmd_profiles, "list profiles and their cached tokens' life",
-	 " [--json | --names]",
-	 "List each profile: endpoint, client_id, stores, urls, the cached token's life,\n"
-	 "or the profile's configuration error.  --json: a JSON array (see ccred(1));\n"
-	 "--names: one name a line."},
-	{"curl-config", cmd_curl_config, "print a curl config line for 'curl -K- URL'", "",
-	 "Print 'header = \"Authorization: Bearer TOKEN\"' for curl -K- URL."},
-	{"env", cmd_env, "print export lines for eval: CCRED_ACCESS_TOKEN, ...", "",
-	 "Print export lines for eval: CCRED_ACCESS_TOKEN and CCRED_TOKEN_EXPIRES_AT."},
-	{"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set",
-	 " [--] CMD [ARGS]",
-	 "Run CMD with CCRED_ACCESS_TOKEN and CCRED_TOKEN_EXPIRES_AT set; the exit status\n"
-	 "is CMD's.  Global options go before CMD: what follows CMD is CMD's."},
-	{"docker", cmd_docker, "get|store|erase|list: docker credential helper",
-	 " get|store|erase|list|version",
-	 "The docker credential-helper protocol (also as docker-credential-ccred)."},
-	{"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin", "",
-	 "Print a client.authentication.k8s.io ExecCredential for kubectl's exec plugin."},
-	{"cargo", cmd_cargo, "--cargo-plugin: cargo credential provider", " --cargo-plugin",
-	 "The cargo credential-provider protocol, version 1 (cargo runs 'ccred --cargo-plugin'\n"
-	 "for credential-provider = [\"ccred\"]); JSON lines on stdin and stdout."},
-	{"terraform", cmd_terraform, "get|store|forget HOST, setup: Terraform/OpenTofu helper",
-	 " get|store|forget HOST | setup",
-	 "The Terraform/OpenTofu credentials-helper protocol (also as\n"
-	 "terraform-credentials-ccred).  setup links the helper where both tools look and\n"
-	 "prints the credentials_helper block for the CLI config."},
-	{"configure", cmd_configure, "set a profile up, store its secret, prove it", NULL, NULL},
-	{"doctor", cmd_doctor, "check a profile step by step and say what is wrong", " [--json]",
-	 "Check the config, the secret stores, DNS, TCP, TLS, a real token request and the\n"
-	 "cache, and say what to do about each failure.  The report goes to stdout (--json\n"
-	 "for scripts, see ccred(1)); the exit status is 0 only when a token was obtained.\n"
-	 "Never prints a secret or token."},
-	{"help", cmd_help, "show this help, or a command's: help COMMAND", " [COMMAND]",
-	 "Show ccred's usage, or COMMAND's."},
+        {"token", cmd_token, "print the access token", "", "Print the access token and a newline."},
+        {"header", cmd_header, "print 'Authorization: Bearer TOKEN'", "",
+         "Print 'Authorization: Bearer TOKEN' and a newline."},
+        {"json", cmd_json, "print the token and its expiry as JSON", "",
+         "Print "
+         "{\"access_token\",\"token_type\",\"expires_at\",\"expires_in\",\"scope\",\"profile\"}."},
+        {"get", cmd_git, "git credential helper: answer a 'get'", "",
+         "The git credential-helper protocol (git runs it: credential.helper = ccred).\n"
+         "Reads git's key=value lines on stdin; answers for the profile whose url matches."},
+        {"store", cmd_git, "git credential helper: 'store' (changes nothing)", "",
+         "The git credential-helper protocol: 'store' reads git's lines and changes nothing."},
+        {"erase", cmd_git, "git credential helper: drop the cached token", "",
+         "The git credential-helper protocol: 'erase' drops the cached token (never the secret)."},
+        {"secret", cmd_secret, "set|delete|status: the client secret of a profile",
+         " set|delete|status [--json]",
+         "set: store the client secret (read from the terminal without echo, or stdin).\n"
+         "delete: remove it.  status: say which store holds it (--json for scripts).\n"
+         "The secret is never read from arguments and never printed."},
+        {"key", cmd_key, "generate|public: the key pair of a private_key_jwt profile",
+         " generate [--type ec|rsa|ed25519] [--force] [--self-signed-cert PATH [--days N]]"
+         " | public [--pem]",
+         "generate: make a key pair (EC P-256 unless --type), put the private key into the\n"
+         "profile's first writable store (never over one it holds, unless --force), and print\n"
+         "the public key as a JWK Set for the provider; --self-signed-cert also writes a\n"
+         "certificate (CN = client_id, --days, default 365).  public: print the stored key's\n"
+         "public half again (--pem: as PEM).  The private key is never printed."},
+        {"logout", cmd_logout, "drop the cached token (--all: of every profile)",
+         " [--all | --revoke]",
+         "Drop the cached token of the profile (--all: of every profile); the secret stays.\n"
+         "--revoke: first revoke it at the profile's revocation_url or its issuer's (RFC 7009);\n"
+         "the token is dropped even when that fails, and the exit status says why."},
+        {"profiles", cmd_profiles, "list profiles and their cached tokens' life",
+         " [--json | --names]",
+         "List each profile: endpoint, client_id, stores, urls, the cached token's life,\n"
+         "or the profile's configuration error.  --json: a JSON array (see ccred(1));\n"
+         "--names: one name a line."},
+        {"curl-config", cmd_curl_config, "print a curl config line for 'curl -K- URL'", "",
+         "Print 'header = \"Authorization: Bearer TOKEN\"' for curl -K- URL."},
+        {"env", cmd_env, "print export lines for eval: CCRED_ACCESS_TOKEN, ...", "",
+         "Print export lines for eval: CCRED_ACCESS_TOKEN and CCRED_TOKEN_EXPIRES_AT."},
+        {"exec", cmd_exec, "[--] CMD [ARGS]: run CMD with CCRED_ACCESS_TOKEN set",
+         " [--] CMD [ARGS]",
+         "Run CMD with CCRED_ACCESS_TOKEN and CCRED_TOKEN_EXPIRES_AT set; the exit status\n"
+         "is CMD's.  Global options go before CMD: what follows CMD is CMD's."},
+        {"docker", cmd_docker, "get|store|erase|list: docker credential helper",
+         " get|store|erase|list|version",
+         "The docker credential-helper protocol (also as docker-credential-ccred)."},
+        {"kubectl", cmd_kubectl, "print an ExecCredential for kubectl's exec plugin", "",
+         "Print a client.authentication.k8s.io ExecCredential for kubectl's exec plugin."},
+        {"cargo", cmd_cargo, "--cargo-plugin: cargo credential provider", " --cargo-plugin",
+         "The cargo credential-provider protocol, version 1 (cargo runs 'ccred --cargo-plugin'\n"
+         "for credential-provider = [\"ccred\"]); JSON lines on stdin and stdout."},
+        {"terraform", cmd_terraform, "get|store|forget HOST, setup: Terraform/OpenTofu helper",
+         " get|store|forget HOST | setup",
+         "The Terraform/OpenTofu credentials-helper protocol (also as\n"
+         "terraform-credentials-ccred).  setup links the helper where both tools look and\n"
+         "prints the credentials_helper block for the CLI config."},
+        {"configure", cmd_configure, "set a profile up, store its secret, prove it", NULL, NULL},
+        {"doctor", cmd_doctor, "check a profile step by step and say what is wrong", " [--json]",
+         "Check the config, the secret stores, DNS, TCP, TLS, a real token request and the\n"
+         "cache, and say what to do about each failure.  The report goes to stdout (--json\n"
+         "for scripts, see ccred(1)); the exit status is 0 only when a token was obtained.\n"
+         "Never prints a secret or token."},
+        {"help", cmd_help, "show this help, or a command's: help COMMAND", " [COMMAND]",
+         "Show ccred's usage, or COMMAND's."},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -101,18 +101,19 @@ static const char exit_status_help[] =
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: ccred " GLOBALS " COMMAND [ARGS]\n"
-	        "\n"
-	        "Commands:\n");
+	fprintf(f, "usage: ccred " GLOBALS " COMMAND [ARGS]\n"
+	           "\n"
+	           "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 	        "\n"
 	        "Options (also after the command word, up to -- or exec's CMD):\n"
-	        "  -p, --profile NAME   use profile NAME (else $CCRED_PROFILE, 'default', the only one)\n"
+	        "  -p, --profile NAME   use profile NAME (else $CCRED_PROFILE, 'default', the only "
+	        "one)\n"
 	        "  -c, --config FILE    read FILE instead of the user config\n"
-	        "  -v, --verbose        trace each step to stderr (secrets redacted); twice for HTTP\n"
+	        "  -v, --verbose        trace each step to stderr (secrets redacted); twice for "
+	        "HTTP\n"
 	        "      --min-ttl SECS   hand out only tokens with at least SECS seconds left\n"
 	        "  -h, --help           show this help (ccred help COMMAND: a command's)\n"
 	        "      --version        show the version\n"
@@ -350,13 +351,13 @@ static int finish(const struct opts *o, int status)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"config", required_argument, NULL, 'c'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"min-ttl", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	        {"profile", required_argument, NULL, 'p'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"min-ttl", required_argument, NULL, 'm'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.min_ttl = -1};
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;

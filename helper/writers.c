@@ -96,7 +96,8 @@ int write_json(struct out *out, const struct tokview *t)
 	out_json_string(out, t->type);
 	if (t->expires) {
 		fmt_rfc3339(t->expires, when);
-		out_addf(out, ",\"expires_at\":\"%s\",\"expires_in\":%lld", when, left < 0 ? 0 : left);
+		out_addf(out, ",\"expires_at\":\"%s\",\"expires_in\":%lld", when,
+		         left < 0 ? 0 : left);
 	} else {
 		out_adds(out, ",\"expires_at\":null,\"expires_in\":null");
 	}

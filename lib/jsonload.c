@@ -84,4 +84,3 @@ ccred_error ccredi_discovery_string(const char *body, size_t len, const char *na
 	*out = NULL;
 	return CCRED_E_INTERNAL;
 }
-

@@ -40,17 +40,17 @@ extern "C" {
  */
 typedef enum {
 	CCRED_OK = 0,
-	CCRED_E_USAGE = 1,       /* bad argument from the caller */
-	CCRED_E_INPUT = 2,       /* malformed protocol input */
-	CCRED_E_NOSECRET = 3,    /* no store holds the secret, or none is available */
-	CCRED_E_TEMPFAIL = 4,    /* network error, timeout, 5xx/429 after retries */
-	CCRED_E_PROTOCOL = 5,    /* endpoint answered something that is not a token */
-	CCRED_E_REJECTED = 6,    /* provider rejected the client (OAuth2 error) */
-	CCRED_E_CONFIG = 7,      /* configuration error */
-	CCRED_E_NOMEM = 8,       /* out of memory */
-	CCRED_E_NOPROFILE = 9,   /* no profile answers (a URL no profile matches) */
-	CCRED_E_INTERNAL = 10,   /* module missing or broken, system call failed */
-	CCRED_E_READONLY = 11,   /* no writable store in the stack */
+	CCRED_E_USAGE = 1,     /* bad argument from the caller */
+	CCRED_E_INPUT = 2,     /* malformed protocol input */
+	CCRED_E_NOSECRET = 3,  /* no store holds the secret, or none is available */
+	CCRED_E_TEMPFAIL = 4,  /* network error, timeout, 5xx/429 after retries */
+	CCRED_E_PROTOCOL = 5,  /* endpoint answered something that is not a token */
+	CCRED_E_REJECTED = 6,  /* provider rejected the client (OAuth2 error) */
+	CCRED_E_CONFIG = 7,    /* configuration error */
+	CCRED_E_NOMEM = 8,     /* out of memory */
+	CCRED_E_NOPROFILE = 9, /* no profile answers (a URL no profile matches) */
+	CCRED_E_INTERNAL = 10, /* module missing or broken, system call failed */
+	CCRED_E_READONLY = 11, /* no writable store in the stack */
 } ccred_error;
 
 /* A short, static description of an error code. */
@@ -64,7 +64,7 @@ struct ccred_ctx;
 struct ccred_token;
 
 /* Flags for ccred_open(). */
-#define CCRED_OPEN_NO_SYSTEM 0x1u /* skip $(sysconfdir)/ccred/config{,.d} */
+#define CCRED_OPEN_NO_SYSTEM  0x1u /* skip $(sysconfdir)/ccred/config{,.d} */
 #define CCRED_OPEN_MISSING_OK 0x2u /* config_path or $CCRED_CONFIG may not exist yet */
 
 /*
@@ -172,7 +172,7 @@ typedef enum {
 /* Refresh the cached token of the selected profile (selecting by name first
  * if non-NULL) when it is due; see above. */
 CCRED_API ccred_error ccred_token_refresh(struct ccred_ctx *ctx, const char *profile,
-                                         ccred_refresh_state *state);
+                                          ccred_refresh_state *state);
 
 /* Drop the cached token of the selected profile (or of every profile). */
 CCRED_API ccred_error ccred_cache_drop(struct ccred_ctx *ctx, int all_profiles);
@@ -276,7 +276,7 @@ CCRED_API ccred_error ccred_secret_probe(struct ccred_ctx *ctx, size_t i, ccred_
 /* What the i-th store of the stack is, as bits (append-only), so that a
  * caller need not match messages or store names. */
 #define CCRED_PROBE_F_NOT_INSTALLED 0x1u /* its module is not installed */
-#define CCRED_PROBE_F_WRITABLE 0x2u      /* it can take a secret (ccred_secret_set) */
+#define CCRED_PROBE_F_WRITABLE      0x2u /* it can take a secret (ccred_secret_set) */
 
 /*
  * Open the i-th store of the selected profile's stack without reading it
@@ -315,8 +315,7 @@ CCRED_API const char *ccred_config_file(const struct ccred_ctx *ctx, size_t i);
  * open a new context to use the new profile.
  */
 CCRED_API ccred_error ccred_config_write_profile(struct ccred_ctx *ctx, const char *path,
-                                                 const char *name,
-                                                 const char *const *settings,
+                                                 const char *name, const char *const *settings,
                                                  const char **written);
 
 /*
@@ -353,7 +352,7 @@ CCRED_API ccred_error ccred_config_check_value(struct ccred_ctx *ctx, const char
 CCRED_API const char *ccred_nearest(const char *word, const char *const *candidates, size_t n);
 CCRED_API const char *ccred_suggest_command(char *buf, size_t len, const char *config,
                                             const char *profile);
-#define CCRED_ASCII_VISIBLE 1u
+#define CCRED_ASCII_VISIBLE   1u
 #define CCRED_ASCII_PRINTABLE 2u
 CCRED_API int ccred_ascii_is(const char *s, unsigned int cls);
 

@@ -63,9 +63,9 @@ struct ccred_store_services {
 	/* Trace a step at verbosity >= level (1 = -v). printf-style. */
 	void (*trace)(void *host, int level, const char *fmt, ...)
 #ifdef __GNUC__
-	    __attribute__((format(printf, 3, 4)))
+	        __attribute__((format(printf, 3, 4)))
 #endif
-	    ;
+	        ;
 	/* Overwrite memory in a way the compiler cannot remove. */
 	void (*wipe)(void *p, size_t n);
 	/* Milliseconds any single blocking call of the module may take. */

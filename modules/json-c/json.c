@@ -286,4 +286,3 @@ ccred_error ccredi_discovery_string(const char *body, size_t len, const char *na
 	json_object_put(o);
 	return rc;
 }
-

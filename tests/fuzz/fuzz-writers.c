@@ -75,7 +75,7 @@ static void check_json(const struct out *o, const char *const *keys, const char 
 		require(json_object_object_get_ex(obj, keys[i], &v), what, o);
 		if (vals[i])
 			require(json_object_is_type(v, json_type_string) &&
-			            strcmp(json_object_get_string(v), vals[i]) == 0,
+			                strcmp(json_object_get_string(v), vals[i]) == 0,
 			        what, o);
 	}
 	json_object_put(obj);
@@ -87,11 +87,11 @@ static void check_writers(const struct tokview *t, bool vetted)
 	char *want = NULL;
 	int rc;
 
-#define RUN(call, what)                                                                    \
-	do {                                                                               \
-		out_wipe(&o);                                                              \
-		rc = (call);                                                               \
-		require(rc == 0 || (!vetted && o.len == 0), what ": refused a vetted token", &o); \
+#define RUN(call, what)                                                                            \
+	do {                                                                                       \
+		out_wipe(&o);                                                                      \
+		rc = (call);                                                                       \
+		require(rc == 0 || (!vetted && o.len == 0), what ": refused a vetted token", &o);  \
 	} while (0)
 
 	RUN(write_token(&o, t), "token");
@@ -147,7 +147,8 @@ static void check_writers(const struct tokview *t, bool vetted)
 		require(strncmp(s, "'\n", 2) == 0, "env: text after the word", &o);
 		s += 2;
 		if (t->expires) {
-			require(asprintf(&want, "export CCRED_TOKEN_EXPIRES_AT=%lld\n", t->expires) > 0,
+			require(asprintf(&want, "export CCRED_TOKEN_EXPIRES_AT=%lld\n",
+			                 t->expires) > 0,
 			        "oom", &o);
 			require(strcmp(s, want) == 0, "env: another expiry line", &o);
 			free(want);
@@ -167,17 +168,19 @@ static void check_writers(const struct tokview *t, bool vetted)
 			                 t->value) > 0,
 			        "oom", &o);
 		else
-			require(asprintf(&want, "username=" USER "\npassword=%s\n", t->value) > 0, "oom",
-			        &o);
+			require(asprintf(&want, "username=" USER "\npassword=%s\n", t->value) > 0,
+			        "oom", &o);
 		require(strncmp(o.p, want, strlen(want)) == 0, "git: other lines", &o);
-		require(lines(&o) == (authtype ? 4u : 2u) + (t->expires != 0), "git: a line more", &o);
+		require(lines(&o) == (authtype ? 4u : 2u) + (t->expires != 0), "git: a line more",
+		        &o);
 		free(want);
 	}
 	RUN(write_json(&o, t), "json");
 	if (rc == 0) {
 		static const char *const k[] = {"access_token", "token_type", "expires_at",
 		                                "expires_in",   "scope",      "profile"};
-		const char *v[] = {t->value, "Bearer", NULL, NULL, t->scope ? t->scope : "", PROFILE};
+		const char *v[] = {t->value, "Bearer", NULL, NULL, t->scope ? t->scope : "",
+		                   PROFILE};
 		check_json(&o, k, v, 6, "json: other fields");
 	}
 	RUN(write_docker(&o, t, SERVER, USER), "docker");
@@ -193,9 +196,9 @@ static void check_writers(const struct tokview *t, bool vetted)
 		json_object *obj = json_tokener_parse(o.p), *st, *tok;
 		check_json(&o, k, v, 3, "kubectl: other fields");
 		require(json_object_object_get_ex(obj, "status", &st) &&
-		            json_object_object_length(st) == (t->expires ? 2 : 1) &&
-		            json_object_object_get_ex(st, "token", &tok) &&
-		            strcmp(json_object_get_string(tok), t->value) == 0,
+		                json_object_object_length(st) == (t->expires ? 2 : 1) &&
+		                json_object_object_get_ex(st, "token", &tok) &&
+		                strcmp(json_object_get_string(tok), t->value) == 0,
 		        "kubectl: other status", &o);
 		json_object_put(obj);
 	}
@@ -206,14 +209,16 @@ static void check_writers(const struct tokview *t, bool vetted)
 /* The cache entry: written, read back, every field as written; or refused. */
 static void check_cache(const char *token, const char *type, const char *scope, bool vetted)
 {
-	static const char key[] = "v1\x1fhttps://idp.example/token\x1f\x1f" "ci\x1f";
-	struct ccredi_cache_entry e = {
-		.token = (char *)token,
-		.token_type = (char *)type,
-		.scope = (char *)scope,
-		.obtained = NOW,
-		.expires = NOW + 3600,
-	},
+	static const char key[] = "v1\x1fhttps://idp.example/token\x1f\x1f"
+	                          "ci\x1f";
+	struct ccredi_cache_entry e =
+	                                  {
+	                                          .token = (char *)token,
+	                                          .token_type = (char *)type,
+	                                          .scope = (char *)scope,
+	                                          .obtained = NOW,
+	                                          .expires = NOW + 3600,
+	                                  },
 	                          back;
 	struct ccredi_buf b = {0};
 	struct out shown = {0};
@@ -229,8 +234,8 @@ static void check_cache(const char *token, const char *type, const char *scope, 
 	require(ccredi_cache_parse(b.p, b.len, key, &back, why, sizeof(why)) == 0,
 	        "cache: cannot read back what it wrote", &shown);
 	require(strcmp(back.token, token) == 0 && strcmp(back.token_type, type) == 0 &&
-	            strcmp(back.scope, scope ? scope : "") == 0 && back.obtained == NOW &&
-	            back.expires == NOW + 3600,
+	                strcmp(back.scope, scope ? scope : "") == 0 && back.obtained == NOW &&
+	                back.expires == NOW + 3600,
 	        "cache: read back another entry", &shown);
 	ccredi_cache_entry_clear(&back);
 	ccredi_buf_clear(&b);
@@ -262,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		require(r.token_type == NULL, "vet kept a type", &(struct out){0});
 		t.type = "Bearer";
 		t.scope = r.scope;
-		t.expires = r.expires_in >= 0 ? NOW + r.expires_in
+		t.expires = r.expires_in >= 0                             ? NOW + r.expires_in
 		            : (jexp = ccredi_jwt_exp(r.access_token)) > 0 ? jexp
 		                                                          : 0;
 		check_writers(&t, true);

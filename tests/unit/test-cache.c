@@ -176,13 +176,14 @@ static void test_entry(void)
  * "Bearer\nexpires 9999999999" extended a token's life). */
 static void test_entry_injection(void)
 {
-	struct ccredi_cache_entry e = {
-		.token = "tok-123",
-		.token_type = "Bearer\nexpires 9999999999",
-		.scope = "a b",
-		.obtained = 1700000000,
-		.expires = 1700000300,
-	},
+	struct ccredi_cache_entry e =
+	                                  {
+	                                          .token = "tok-123",
+	                                          .token_type = "Bearer\nexpires 9999999999",
+	                                          .scope = "a b",
+	                                          .obtained = 1700000000,
+	                                          .expires = 1700000300,
+	                                  },
 	                          got;
 	struct ccredi_buf key, b = {0};
 	char stem[33], why[256], *text;

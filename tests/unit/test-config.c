@@ -33,8 +33,8 @@ static void expect_contained(const char *text, const char *needle)
 	struct ccredi_profile p;
 	char err[512] = "", full[1024];
 
-	snprintf(full, sizeof(full),
-	         "[profile ok]\ntoken_url = https://h/t\nclient_id = c\n%s", text);
+	snprintf(full, sizeof(full), "[profile ok]\ntoken_url = https://h/t\nclient_id = c\n%s",
+	         text);
 	CHECK_INT(parse(&cfg, full, err, sizeof(err)), CCRED_OK);
 	CHECK_INT(ccredi_profile_resolve(&cfg, "ok", &p, err, sizeof(err)), CCRED_OK);
 	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_E_CONFIG);
@@ -154,14 +154,16 @@ static void test_bad_input(void)
 	expect_contained("[profile a]\ntimeout = 0\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ncache = maybe\n", "test.conf:5: cache");
-	expect_contained("[profile a]\nauth_method = tls_client_auth\n", "test.conf:5: auth_method");
+	expect_contained("[profile a]\nauth_method = tls_client_auth\n",
+	                 "test.conf:5: auth_method");
 	expect_contained("[profile a]\nsigning_alg = none\n", "test.conf:5: signing_alg must be");
 	expect_contained("[profile a]\nkey_id = a\"b\n", "test.conf:5: key_id must be");
 	expect_contained("[profile a]\nrevocation_url = http://auth.example.com/revoke\n",
 	                 "test.conf:5: plain http");
 	expect_contained("[profile a]\ntoken_url = http://auth.example.com/token\n",
 	                 "test.conf:5: plain http");
-	expect_contained("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n", "plain http");
+	expect_contained("[profile a]\ntoken_url = http://127.0.0.1.evil.org/token\n",
+	                 "plain http");
 	expect_contained("[profile a]\ntoken_url = ftp://x/y\n", "scheme");
 	expect_contained("[profile a]\ntoken_url = not a url\n", "not an http(s) URL");
 	expect_contained("[profile a]\nsecret_store = 'unterminated\n", "quote");
@@ -214,8 +216,9 @@ static void test_long_line_and_nul(void)
 	char nul[] = "[profile a]\nclient_id = a\0b\n";
 
 	/* a 4000-byte command line is read whole (libinih would split it) */
-	int n = snprintf(text, 5000, "[profile a]\ntoken_url=https://h/t\nclient_id=c\n"
-	                             "secret_store = command printf %%s ");
+	int n = snprintf(text, 5000,
+	                 "[profile a]\ntoken_url=https://h/t\nclient_id=c\n"
+	                 "secret_store = command printf %%s ");
 	memset(text + n, 'x', 4000);
 	memcpy(text + n + 4000, "\n", 2);
 	CHECK_INT(parse(&cfg, text, err, sizeof(err)), CCRED_OK);
@@ -315,8 +318,8 @@ static void test_auth_table(void)
 	struct ccredi_profile p = {.client_id = "my client", .auth_method = "client_secret_post"};
 	struct ccredi_http_request req = {0};
 	struct ccredi_buf form = {0};
-	struct ccredi_auth_request r = {.prof = &p, .secret = "s&cr=t", .secret_len = 6,
-	                                .form = &form, .http = &req};
+	struct ccredi_auth_request r = {
+	        .prof = &p, .secret = "s&cr=t", .secret_len = 6, .form = &form, .http = &req};
 	const char *alias, *label;
 	unsigned flags;
 	char why[256];

@@ -177,9 +177,9 @@ int main(void)
 	/* ccred_profile_preview: the settings as the file would read once
 	 * written, in memory only; the file stays as it was. */
 	{
-		static const char *const moved[] = {"issuer", "https://i.example", "token_url", "",
-		                                    "client_id", "new-id", "secret_store",
-		                                    "file ~/x", NULL};
+		static const char *const moved[] = {
+		        "issuer", "https://i.example", "token_url", "",  "client_id",
+		        "new-id", "secret_store",      "file ~/x",  NULL};
 		static const char *const plain[] = {"token_url", "http://auth.example.com/t", NULL};
 		static const char *const fresh[] = {"scope", "s", NULL};
 		const char *text = "[defaults]\nscope = d\n[profile p]\ntoken_url = "

@@ -62,29 +62,29 @@ static void test_rejections(void)
 static void test_garbage(void)
 {
 	const char *bad[] = {
-		"",
-		"{\"access_token\":",
-		"{\"token_type\":\"bearer\",\"expires_in\":300}",
-		"{\"access_token\":42}",
-		"{\"access_token\":null}",
-		"{\"access_token\":\"\"}",
-		"{\"access_token\":\"a b\"}",
-		"{\"access_token\":\"a\\nb\"}",
-		"{\"access_token\":\"a\\u0000b\"}",
-		"[\"access_token\"]",
-		"\"access_token\"",
-		"{\"access_token\":\"t\"} trailing",
-		"{\"access_token\":\"t\",\"expires_in\":-5}",
-		"{\"access_token\":\"t\",\"expires_in\":true}",
-		"{\"access_token\":\"t\",\"expires_in\":\"5 minutes\"}",
-		/* found by fuzzing: a double too large for any integer */
-		"{\"access_token\":\"t\",\"expires_in\":5.e83782}",
-		"{\"access_token\":\"t\",\"expires_in\":-1e300}",
-		"{\"access_token\":\"t\",\"token_type\":7}",
-		"{\"access_token\":\"\xff\xfe\"}",
-		"{'access_token':'t'}",
-		"<html>502 Bad Gateway</html>",
-		"{\"error\":42}",
+	        "",
+	        "{\"access_token\":",
+	        "{\"token_type\":\"bearer\",\"expires_in\":300}",
+	        "{\"access_token\":42}",
+	        "{\"access_token\":null}",
+	        "{\"access_token\":\"\"}",
+	        "{\"access_token\":\"a b\"}",
+	        "{\"access_token\":\"a\\nb\"}",
+	        "{\"access_token\":\"a\\u0000b\"}",
+	        "[\"access_token\"]",
+	        "\"access_token\"",
+	        "{\"access_token\":\"t\"} trailing",
+	        "{\"access_token\":\"t\",\"expires_in\":-5}",
+	        "{\"access_token\":\"t\",\"expires_in\":true}",
+	        "{\"access_token\":\"t\",\"expires_in\":\"5 minutes\"}",
+	        /* found by fuzzing: a double too large for any integer */
+	        "{\"access_token\":\"t\",\"expires_in\":5.e83782}",
+	        "{\"access_token\":\"t\",\"expires_in\":-1e300}",
+	        "{\"access_token\":\"t\",\"token_type\":7}",
+	        "{\"access_token\":\"\xff\xfe\"}",
+	        "{'access_token':'t'}",
+	        "<html>502 Bad Gateway</html>",
+	        "{\"error\":42}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ccredi_tokresp r;
@@ -114,8 +114,9 @@ static void test_cache_entries(void)
 	struct ccredi_cache_entry e;
 	char why[128];
 	const char *key = "v1\x1fk";
-	const char *good = "ccred-cache 1\nkey 7631"
-	                   "1f6b\nobtained 100\nexpires 400\ntype Bearer\nscope a b\ntoken tok\nend\n";
+	const char *good =
+	        "ccred-cache 1\nkey 7631"
+	        "1f6b\nobtained 100\nexpires 400\ntype Bearer\nscope a b\ntoken tok\nend\n";
 	char buf[512];
 
 	CHECK_INT(ccredi_cache_parse(good, strlen(good), key, &e, why, sizeof(why)), 0);

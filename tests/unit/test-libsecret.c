@@ -30,8 +30,8 @@
 #include <ccred/store.h>
 
 static const char *const result_names[] = {
-	"OK", "NOTFOUND", "UNAVAILABLE", "LOCKED", "READONLY",
-	"INSECURE", "ERR", "ERR_VERSION", "ERR_ARGS",
+        "OK",       "NOTFOUND", "UNAVAILABLE", "LOCKED",   "READONLY",
+        "INSECURE", "ERR",      "ERR_VERSION", "ERR_ARGS",
 };
 
 static const char *result_name(int rc)
@@ -70,11 +70,11 @@ static void t_wipe(void *p, size_t n)
 }
 
 static struct ccred_store_services svc = {
-	.version = CCRED_STORE_SERVICES_VERSION,
-	.trace = t_trace,
-	.wipe = t_wipe,
-	.timeout_ms = 2000,
-	.host = NULL,
+        .version = CCRED_STORE_SERVICES_VERSION,
+        .trace = t_trace,
+        .wipe = t_wipe,
+        .timeout_ms = 2000,
+        .host = NULL,
 };
 
 static struct ccred_store_vtable vt;
@@ -149,16 +149,16 @@ static int got(const char *s)
 static void roundtrip(void)
 {
 	const struct ccred_store_key key = {
-		.profile = "unit",
-		.client_id = "ccred-unit-client",
-		.endpoint_attr = "token_url",
-		.endpoint = "https://auth.example.com/token",
+	        .profile = "unit",
+	        .client_id = "ccred-unit-client",
+	        .endpoint_attr = "token_url",
+	        .endpoint = "https://auth.example.com/token",
 	};
 	const struct ccred_store_key other = {
-		.profile = "unit",
-		.client_id = "ccred-unit-client",
-		.endpoint_attr = "issuer",
-		.endpoint = "https://auth.example.com/token",
+	        .profile = "unit",
+	        .client_id = "ccred-unit-client",
+	        .endpoint_attr = "issuer",
+	        .endpoint = "https://auth.example.com/token",
 	};
 	const char *uni = "s3cr\xc3\xa9t with spaces  \xe2\x9c\x93";
 	static char big[4097];

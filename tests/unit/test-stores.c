@@ -34,18 +34,18 @@ static void t_wipe(void *p, size_t n)
 }
 
 static struct ccred_store_services svc = {
-	.version = CCRED_STORE_SERVICES_VERSION,
-	.trace = t_trace,
-	.wipe = t_wipe,
-	.timeout_ms = 5000,
-	.host = NULL,
+        .version = CCRED_STORE_SERVICES_VERSION,
+        .trace = t_trace,
+        .wipe = t_wipe,
+        .timeout_ms = 5000,
+        .host = NULL,
 };
 
 static const struct ccred_store_key key = {
-	.profile = "test",
-	.client_id = "cid",
-	.endpoint_attr = "token_url",
-	.endpoint = "http://127.0.0.1/token",
+        .profile = "test",
+        .client_id = "cid",
+        .endpoint_attr = "token_url",
+        .endpoint = "http://127.0.0.1/token",
 };
 
 static char tmpdir[] = "/tmp/ccred-test-stores-XXXXXX";
@@ -423,11 +423,9 @@ static void test_command(void)
 	CHECK(now_ms() - t0 < 1000);
 
 	/* Hangs: killed at the timeout, with its whole process group. */
-	snprintf(script, sizeof(script), "sleep 30 & echo $! > %s/sleeper; wait",
-	         tmpdir);
+	snprintf(script, sizeof(script), "sleep 30 & echo $! > %s/sleeper; wait", tmpdir);
 	t0 = now_ms();
-	CHECK_INT(cmd_get(300, 3, (char *[]){"sh", "-c", script, NULL}),
-	          CCRED_STORE_UNAVAILABLE);
+	CHECK_INT(cmd_get(300, 3, (char *[]){"sh", "-c", script, NULL}), CCRED_STORE_UNAVAILABLE);
 	el = now_ms() - t0;
 	CHECK(el >= 290 && el < 1000);
 	CHECK_STR(err, "command sh: timed out after 0.3 s");
