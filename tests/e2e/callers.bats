@@ -6,6 +6,8 @@
 # docker CLI and the docker credential-helper protocol, exec and env; and the
 # bash completion.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	load common
 	ccred_caller_env
