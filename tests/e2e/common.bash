@@ -46,7 +46,7 @@ export CCRED_TEST_NODE_MODULES
 . "$CCRED_TEST_FIXTURES/session.sh"
 # The one test environment: ccred_env, ccred_config, ccred_profile, ...
 # shellcheck source=SCRIPTDIR/env.bash
-. "$BATS_TEST_DIRNAME/env.bash"
+. "${BASH_SOURCE[0]%/*}/env.bash"
 
 # A time bound for "ccred gave up at its timeout": SECS s plus slack.  The
 # slack is $CCRED_TEST_SLACK_MS when the stage sets it (valgrind: 20 s),
