@@ -49,6 +49,24 @@ static uint64_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
+/* A whole decimal number, or -1: a typo in the driver's arguments or a
+ * mangled "expires_in" must not read as 0 and pass for a figure. */
+static long number(const char *s, char **endp)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	if (endp)
+		*endp = end;
+	else if (*end)
+		return -1;
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	long interval_ms, seconds, min_ttl;
@@ -60,11 +78,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: steady INTERVAL_MS SECONDS MIN_TTL CMD [ARGS...]\n");
 		return 64;
 	}
-	interval_ms = atol(argv[1]);
-	seconds = atol(argv[2]);
-	min_ttl = atol(argv[3]);
-	if (interval_ms <= 0 || seconds <= 0)
+	interval_ms = number(argv[1], NULL);
+	seconds = number(argv[2], NULL);
+	min_ttl = number(argv[3], NULL);
+	if (interval_ms <= 0 || seconds <= 0 || min_ttl < 0) {
+		fprintf(stderr, "steady: INTERVAL_MS, SECONDS and MIN_TTL are whole numbers\n");
 		return 64;
+	}
 	cap = (size_t)(seconds * 1000 / interval_ms) + 2;
 	lat = calloc(cap, sizeof(*lat));
 	seen = calloc(cap, sizeof(*seen));
@@ -128,7 +148,10 @@ int main(int argc, char **argv)
 				failures++;
 				continue;
 			}
-			if (atol(e + 13) < min_ttl)
+			char *end;
+			long left = number(e + 13, &end);
+			/* an unreadable expires_in counts as a token under min_ttl */
+			if (left < 0 || left < min_ttl)
 				under++;
 			h = fnv1a(a + 16, (size_t)(q - (a + 16)));
 			for (i = 0; i < nseen && seen[i] != h; i++)
