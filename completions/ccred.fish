@@ -117,7 +117,7 @@ complete -c ccred -n '__ccred_using configure' -l token-url -x -d 'the token end
 complete -c ccred -n '__ccred_using configure' -l issuer -x -d 'an issuer to discover it from'
 complete -c ccred -n '__ccred_using configure' -l client-id -x -d 'the client id'
 complete -c ccred -n '__ccred_using configure' -l scope -x -d 'space-separated scopes'
-complete -c ccred -n '__ccred_using configure' -l auth-method -x -a 'client_secret_post client_secret_basic client_secret_jwt private_key_jwt' -d 'client authentication'
+complete -c ccred -n '__ccred_using configure' -l auth-method -x -a 'client_secret_post client_secret_basic client_secret_jwt private_key_jwt tls_client_auth self_signed_tls_client_auth' -d 'client authentication'
 complete -c ccred -n '__ccred_using configure' -l store -x -d 'a secret_store line'
 complete -c ccred -n '__ccred_using configure' -l url -x -d 'a url line'
 complete -c ccred -n '__ccred_using configure' -l ca-file -r -F -d 'trust anchors'
