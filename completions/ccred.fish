@@ -121,4 +121,5 @@ complete -c ccred -n '__ccred_using configure' -l auth-method -x -a 'client_secr
 complete -c ccred -n '__ccred_using configure' -l store -x -d 'a secret_store line'
 complete -c ccred -n '__ccred_using configure' -l url -x -d 'a url line'
 complete -c ccred -n '__ccred_using configure' -l ca-file -r -F -d 'trust anchors'
+complete -c ccred -n '__ccred_using configure' -l tls-cert -r -F -d 'client certificate of a TLS method'
 complete -c ccred -n '__ccred_using exec' -a '(__fish_complete_subcommand --fcs-skip=2)'

@@ -358,3 +358,44 @@ tls_cert = $KEYS/ss.crt
 		--exclude-dir=keys --exclude-dir=kr
 	assert_output ''
 }
+
+@test "configure --auth-method tls_client_auth --tls-cert: the key on stdin, proved, stored; no tls_cert: 78" {
+	ca_signed good ca-client
+	clients "$(ca_client ca-client)"
+	oidc_start --mtls --client-ca="$CCRED_TEST_CERTS/ca.pem" --clients="$CLIENTS_FILE"
+	run --separate-stderr "$CCRED" configure tc --token-url "$OIDC_TOKEN_URL" --client-id ca-client \
+		--auth-method tls_client_auth --tls-cert "$KEYS/good.crt" --ca-file "$OIDC_CA" \
+		--store 'file ~/.config/ccred/tc.pem' <"$KEYS/good.pem"
+	assert_success
+	assert_verified ca-client tls_client_auth "$KEYS/good.crt"
+	grep -qx "tls_cert = $KEYS/good.crt" "$XDG_CONFIG_HOME/ccred/config"
+	grep -qx 'auth_method = tls_client_auth' "$XDG_CONFIG_HOME/ccred/config"
+	cmp "$HOME/.config/ccred/tc.pem" "$KEYS/good.pem"
+	# Without --tls-cert: 78 naming it, nothing stored or written.
+	run --separate-stderr "$CCRED" configure nc --token-url "$OIDC_TOKEN_URL" --client-id ca-client \
+		--auth-method tls_client_auth --ca-file "$OIDC_CA" \
+		--store 'file ~/.config/ccred/nc.pem' <"$KEYS/good.pem"
+	assert_failure 78
+	[[ $stderr == *"has no tls_cert"* ]] || fail "$stderr"
+	[ ! -e "$HOME/.config/ccred/nc.pem" ]
+	run grep -c '^\[profile nc\]' "$XDG_CONFIG_HOME/ccred/config"
+	assert_output 0
+}
+
+@test "doctor: a refused certificate gets advice about the certificate, in Keycloak's words" {
+	ca_signed good ca-client
+	ca_signed otherca ca-client other-ca
+	clients "$(ca_client ca-client)"
+	oidc_start --mtls --client-ca="$CCRED_TEST_CERTS/ca.pem" --clients="$CLIENTS_FILE"
+	profile ca ca-client tls_client_auth "file $KEYS/otherca.pem" "tls_cert=$KEYS/otherca.crt"
+	run --separate-stderr "$CCRED" -p ca doctor
+	assert_failure 77
+	[[ $output == *"FAIL  token: the provider rejected the request: invalid_client"* ]] || fail "$output"
+	[[ $output == *'to fix: check client_id and scope, and that the provider'"'"'s client (Keycloak: "X509 Certificate") takes the certificate in tls_cert: issued by a CA it trusts, with the subject it expects'* ]] ||
+		fail "$output"
+	# The certificate that is the client's: doctor passes.
+	CFG=
+	profile ca ca-client tls_client_auth "file $KEYS/good.pem" "tls_cert=$KEYS/good.crt"
+	run --separate-stderr "$CCRED" -p ca doctor
+	assert_success
+}
