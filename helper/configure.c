@@ -28,7 +28,7 @@
 
 struct conf {
 	const char *name;
-	const char *token_url, *issuer, *client_id, *scope, *auth_method, *ca_file;
+	const char *token_url, *issuer, *client_id, *scope, *auth_method, *ca_file, *tls_cert;
 	const char *stores[MAX_LIST];
 	size_t nstores;
 	const char *urls[MAX_LIST];
@@ -54,7 +54,7 @@ static const char *keep(struct conf *c, char *s)
 #define CONFIGURE_USAGE                                                                            \
 	"usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"             \
 	"         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"                      \
-	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE]\n"                     \
+	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE] [--tls-cert FILE]\n"   \
 	"(the secret is read from the terminal or stdin, never from arguments;\n"                  \
 	" nothing is stored or written before a real token request proves it)"
 
@@ -102,6 +102,7 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 	        {"store", required_argument, NULL, 'S'},
 	        {"url", required_argument, NULL, 'u'},
 	        {"ca-file", required_argument, NULL, 'C'},
+	        {"tls-cert", required_argument, NULL, 'T'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -119,6 +120,14 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 			c->ca_file = optarg[0] == '/' ? optarg : keep(c, realpath(optarg, NULL));
 			if (!c->ca_file)
 				die_usage("--ca-file %s: %s", optarg, strerror(errno));
+			break;
+		case 'T':
+			/* the same rule as ca_file; ~/ is kept for the config */
+			c->tls_cert = optarg[0] == '/' || strncmp(optarg, "~/", 2) == 0
+			                      ? optarg
+			                      : keep(c, realpath(optarg, NULL));
+			if (!c->tls_cert)
+				die_usage("--tls-cert %s: %s", optarg, strerror(errno));
 			break;
 		case 'a':
 			if (!(c->auth_method = auth_method_arg(optarg))) {
@@ -264,6 +273,15 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 			break;
 		fprintf(stderr, "Answer %s.\n", auth_method_list(names, sizeof(names), true));
 	}
+	/* the TLS methods: the certificate of the stored key */
+	while (strstr(c->auth_method, "tls_client_auth")) {
+		if (ask_checked(c, ctx, "Client certificate file (PEM, absolute or ~/)", "tls_cert",
+		                ccred_profile_get(ctx, c->name, "tls_cert"), &c->tls_cert) < 0)
+			return -1;
+		if (c->tls_cert)
+			break;
+		fprintf(stderr, "%s needs a certificate file.\n", c->auth_method);
+	}
 	snprintf(fallback, sizeof(fallback), "file ~/.config/ccred/%s.secret", c->name);
 	def_store = existing ? cur_store : have_session_bus() ? "libsecret" : fallback;
 	fprintf(stderr, "Secret stores: libsecret (the desktop keyring), file PATH, env NAME, "
@@ -322,6 +340,8 @@ static void settings_of(const struct conf *c, const char **set, size_t cap)
 		PAIR("auth_method", c->auth_method);
 	if (c->ca_file)
 		PAIR("ca_file", c->ca_file);
+	if (c->tls_cert)
+		PAIR("tls_cert", c->tls_cert);
 	for (size_t i = 0; i < c->nstores; i++)
 		PAIR("secret_store", c->stores[i]);
 	for (size_t i = 0; i < c->nurls; i++)

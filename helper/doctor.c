@@ -288,12 +288,51 @@ static const char *token_todo(const struct opts *o, struct ccred_ctx *ctx, ccred
 	const char *msg = ccred_errmsg(ctx);
 
 	switch (rc) {
-	case CCRED_E_REJECTED:
-		snprintf(buf, len,
-		         "check client_id, scope and auth_method, and store the right secret "
-		         "(%s secret set)",
-		         suggest(o, profile));
+	case CCRED_E_REJECTED: {
+		const char *m =
+		        ccred_auth_method_canonical(ccred_profile_get(ctx, NULL, "auth_method"));
+		const char *label = NULL, *name;
+		unsigned flags = 0;
+
+		for (size_t i = 0; m && (name = ccred_auth_method_info(i, NULL, &label, &flags));
+		     i++)
+			if (strcmp(name, m) == 0)
+				break;
+		/* What the provider checks, by method, in Keycloak's words
+		 * (Credentials, Client Authenticator). */
+		if (m && label && strstr(m, "tls_client_auth"))
+			snprintf(buf, len,
+			         "check client_id and scope, and that the provider's client "
+			         "(Keycloak: "
+			         "\"%s\") takes the certificate in tls_cert: %s; the stores must "
+			         "hold that certificate's key",
+			         label,
+			         strcmp(m, "tls_client_auth") == 0
+			                 ? "issued by a CA it trusts, with the subject it expects"
+			                 : "registered with the client");
+		else if (m && label && (flags & CCRED_AUTH_F_PRIVATE_KEY))
+			snprintf(buf, len,
+			         "check client_id and scope, and that the provider's client "
+			         "(Keycloak: "
+			         "\"%s\") has this key's public JWK with its kid and signature "
+			         "algorithm registered (%s key public)",
+			         label, suggest(o, profile));
+		else if (m && label && strcmp(m, "client_secret_jwt") == 0)
+			snprintf(
+			        buf, len,
+			        "check client_id and scope, that the provider's client uses \"%s\" "
+			        "with the signature algorithm signing_alg names (HS256 unless "
+			        "set), "
+			        "and store the right secret (%s secret set)",
+			        label, suggest(o, profile));
+		else
+			snprintf(buf, len,
+			         "check client_id, scope and auth_method, and store the right "
+			         "secret "
+			         "(%s secret set)",
+			         suggest(o, profile));
 		return buf;
+	}
 	case CCRED_E_PROTOCOL:
 	case CCRED_E_CONFIG:
 		if (strstr(msg, "404") && !ccred_profile_get(ctx, NULL, "token_url"))

@@ -43,7 +43,7 @@ static const struct cmd commands[] = {
          "set: store the client secret (read from the terminal without echo, or stdin).\n"
          "delete: remove it.  status: say which store holds it (--json for scripts).\n"
          "The secret is never read from arguments and never printed."},
-        {"key", cmd_key, "generate|public: the key pair of a private_key_jwt profile",
+        {"key", cmd_key, "generate|public: the key pair of a private_key_jwt or TLS profile",
          " generate [--type ec|rsa|ed25519] [--force] [--self-signed-cert PATH [--days N]]"
          " | public [--pem]",
          "generate: make a key pair (EC P-256 unless --type), put the private key into the\n"

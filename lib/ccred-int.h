@@ -118,6 +118,7 @@ char *ccredi_strdup(const char *s); /* NULL-safe strdup */
 	KEY(SIGNING_ALG, signing_alg, STR, check_signing_alg, NULL)            \
 	KEY(KEY_ID, key_id, STR, check_key_id, NULL) /* then the thumbprint */ \
 	KEY(REVOCATION_URL, revocation_url, STR, check_endpoint, NULL)         \
+	KEY(TLS_CERT, tls_cert, STR, check_path, NULL) /* read when used */     \
 	/* end of the scalar keys */
 #define CCREDI_LIST_KEYS(LIST)                                                  \
 	LIST(URL, url, urls, check_url_pattern)                                \
@@ -423,6 +424,11 @@ ccred_error ccredi_auth_apply(struct ccredi_auth_request *r);
 void ccredi_auth_request_clear(struct ccredi_auth_request *r);
 /* client_secret_jwt, private_key_jwt: the method sends a signed assertion. */
 bool ccredi_auth_signs(const char *method);
+/* tls_client_auth, self_signed_tls_client_auth: the TLS handshake proves
+ * the client, with the stored key and tls_cert. */
+bool ccredi_auth_tls(const char *method);
+/* The largest tls_cert file read (a certificate chain). */
+#define CCREDI_TLS_CERT_MAX (256 * 1024)
 /* The stores hold a PEM private key (CCRED_AUTH_F_PRIVATE_KEY). */
 bool ccredi_auth_uses_key(const char *method);
 

@@ -193,6 +193,22 @@ static bool check_key_id(const char *v, char *why, size_t whylen)
 	return true;
 }
 
+static bool check_path(const char *v, char *why, size_t whylen)
+{
+	/* As the file store's PATH: a relative name would depend on the
+	 * working directory, which git and docker choose for us. */
+	if (v[0] != '/' && strncmp(v, "~/", 2) != 0) {
+		snprintf(why, whylen, "tls_cert must be an absolute path or start with ~/");
+		return false;
+	}
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			snprintf(why, whylen, "tls_cert must not hold control characters");
+			return false;
+		}
+	return true;
+}
+
 static bool check_min_ttl(const char *v, char *why, size_t whylen)
 {
 	long n;
@@ -603,6 +619,12 @@ ccred_error ccredi_profile_resolve(const struct ccredi_config *cfg, const char *
 		         "%s:%d: profile '%s': signing_alg %s does not go with private_key_jwt "
 		         "(RS256, PS256, ES256 or EdDSA)",
 		         s->file, s->line, name, p->signing_alg);
+		return CCRED_E_CONFIG;
+	}
+	if (!p->tls_cert && ccredi_auth_tls(p->auth_method)) {
+		snprintf(err, errlen,
+		         "%s:%d: profile '%s' has no tls_cert (auth_method %s needs one)", s->file,
+		         s->line, name, p->auth_method);
 		return CCRED_E_CONFIG;
 	}
 	return CCRED_OK;

@@ -110,6 +110,12 @@ static ccred_error exchange_attempts(struct ccred_ctx *ctx, struct ccredi_http_r
 			return ccredi_err(ctx, CCRED_E_TEMPFAIL,
 			                  "TLS verification failed for %s: %s", req->url,
 			                  ccredi_shown(shown, sizeof(shown), resp->error));
+		if (r == CCREDI_HTTP_CLIENTCERT)
+			return ccredi_err(ctx, CCRED_E_CONFIG,
+			                  "profile %s: tls_cert %s and the key in the secret store "
+			                  "cannot be used together: %s",
+			                  ctx->prof.name, req->tls_cert,
+			                  ccredi_shown(shown, sizeof(shown), resp->error));
 		if (r == CCREDI_HTTP_TOOBIG)
 			return ccredi_err(ctx, CCRED_E_PROTOCOL, "%s: %s; refusing it", req->url,
 			                  ccredi_shown(shown, sizeof(shown), resp->error));
@@ -477,7 +483,9 @@ ccred_error ccredi_fetch(struct ccred_ctx *ctx, const char *secret, struct ccred
 	req.body_len = body.len;
 	ccredi_trace(ctx, 1, "token request: client_id=%s auth=%s scope=%s %s=<redacted>",
 	             p->client_id, p->auth_method, p->scope ? p->scope : "(none)",
-	             ccredi_auth_signs(p->auth_method) ? "client_assertion" : "client_secret");
+	             ccredi_auth_signs(p->auth_method) ? "client_assertion"
+	             : ccredi_auth_tls(p->auth_method) ? "tls_key"
+	                                               : "client_secret");
 	*started = time(NULL);
 	if ((rc = exchange(ctx, &req, &resp, deadline)) != CCRED_OK)
 		goto out;

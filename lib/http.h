@@ -13,16 +13,17 @@
 
 #include <stddef.h>
 
-#define CCREDI_HTTP_ABI         1
+#define CCREDI_HTTP_ABI         2
 #define CCREDI_HTTP_BODY_MAX    (1024 * 1024)
 #define CCREDI_HTTP_HEADERS_MAX (64 * 1024)
 
 enum ccredi_http_result {
-	CCREDI_HTTP_OK = 0,        /* an HTTP answer arrived (any status) */
-	CCREDI_HTTP_TRANSIENT = 1, /* connect/DNS/timeout/reset: worth a retry */
-	CCREDI_HTTP_TLS = 2,       /* TLS verification failed: not retried */
-	CCREDI_HTTP_TOOBIG = 3,    /* body or headers over their maximum */
-	CCREDI_HTTP_FATAL = 4,     /* anything else (bad URL, out of memory) */
+	CCREDI_HTTP_OK = 0,         /* an HTTP answer arrived (any status) */
+	CCREDI_HTTP_TRANSIENT = 1,  /* connect/DNS/timeout/reset: worth a retry */
+	CCREDI_HTTP_TLS = 2,        /* TLS verification failed: not retried */
+	CCREDI_HTTP_TOOBIG = 3,     /* body or headers over their maximum */
+	CCREDI_HTTP_FATAL = 4,      /* anything else (bad URL, out of memory) */
+	CCREDI_HTTP_CLIENTCERT = 5, /* the client certificate or key cannot be used */
 };
 
 struct ccredi_http_request {
@@ -31,6 +32,13 @@ struct ccredi_http_request {
 	size_t body_len;
 	const char *basic_user; /* client_secret_basic: already form-urlencoded */
 	const char *basic_pass; /* (secret: wiped by the caller) */
+	/* Mutual TLS (RFC 8705): the client's PEM private key, handed to the
+	 * TLS library from memory, never from a file (secret: the caller
+	 * keeps it alive for the call and wipes it), and the certificate
+	 * file that goes with it.  NULL: no client certificate. */
+	const char *tls_key;
+	size_t tls_key_len;
+	const char *tls_cert;
 	const char *ca_file;
 	const char *ca_path;
 	const char *proxy;

@@ -20,7 +20,8 @@ static ccred_error need_key_profile(struct ccred_ctx *ctx)
 	if (!ccredi_auth_uses_key(ctx->prof.auth_method))
 		return ccredi_err(ctx, CCRED_E_CONFIG,
 		                  "profile '%s' uses auth_method %s, which has no key pair (set "
-		                  "auth_method = private_key_jwt first)",
+		                  "auth_method = private_key_jwt, tls_client_auth or "
+		                  "self_signed_tls_client_auth first)",
 		                  ctx->prof.name, ctx->prof.auth_method);
 	return CCRED_OK;
 }

@@ -355,6 +355,18 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}
+	/* Mutual TLS: the key from memory, never written anywhere (libcurl
+	 * hands the caller's buffer, uncopied, to a read-only memory BIO);
+	 * the certificate from its file. */
+	if (req->tls_key) {
+		struct curl_blob key = {.data = (void *)req->tls_key,
+		                        .len = req->tls_key_len,
+		                        .flags = CURL_BLOB_NOCOPY};
+		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+		curl_easy_setopt(h, CURLOPT_SSLCERT, req->tls_cert);
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+	}
 	if (req->basic_user) {
 		curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(h, CURLOPT_USERNAME, req->basic_user);
@@ -376,7 +388,11 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 		rc = CCREDI_HTTP_TOOBIG;
 		snprintf(resp->error, sizeof(resp->error), "response body larger than 1 MiB");
 	} else if (c != CURLE_OK) {
-		rc = classify(c);
+		/* Our own certificate or key refused by the TLS library (a
+		 * certificate that is not the key's): the configuration's fault,
+		 * not the server's. */
+		rc = req->tls_key && c == CURLE_SSL_CERTPROBLEM ? CCREDI_HTTP_CLIENTCERT
+		                                                : classify(c);
 		snprintf(resp->error, sizeof(resp->error), "%s",
 		         *errbuf ? errbuf : curl_easy_strerror(c));
 	} else {
@@ -402,6 +418,7 @@ static int perform(const struct ccredi_http_request *req, struct ccredi_http_res
 	}
 	/* curl keeps copies of the POST fields, user and password options. */
 	curl_easy_setopt(h, CURLOPT_PASSWORD, "");
+	curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, NULL);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 	scrub_stack();

@@ -497,3 +497,21 @@ introspect_active() {
 	run grep -c '^\[profile bad\]' "$XDG_CONFIG_HOME/ccred/config"
 	assert_output 0
 }
+
+@test "doctor: a refused assertion gets advice about the registered key or the secret, in Keycloak's words" {
+	mkkey ec ec
+	mkkey other ec
+	jwk_of "$KEYS/ec.pem" >"$KEYS/ec.jwk"
+	clients "$(pk_client ec-client "$KEYS/ec.jwk")" "$(hs_client hs-client)"
+	oidc_start --clients="$CLIENTS_FILE"
+	profile pk ec-client private_key_jwt "file $KEYS/other.pem"
+	run --separate-stderr "$CCRED" -p pk doctor
+	assert_failure 77
+	[[ $output == *'to fix: check client_id and scope, and that the provider'"'"'s client (Keycloak: "Signed Jwt") has this key'"'"'s public JWK with its kid and signature algorithm registered (ccred -p pk key public)'* ]] ||
+		fail "$output"
+	profile hs hs-client client_secret_jwt 'env WRONG'
+	WRONG=not-the-secret run --separate-stderr "$CCRED" -p hs doctor
+	assert_failure 77
+	[[ $output == *'uses "Signed Jwt with Client Secret" with the signature algorithm signing_alg names (HS256 unless set), and store the right secret (ccred -p hs secret set)'* ]] ||
+		fail "$output"
+}

@@ -11,7 +11,7 @@
 #   ccred_test_certs           make certs once per file; exports CCRED_TEST_CERTS
 #                              (dir with ca.pem, server.pem/.key, other-ca.pem,
 #                              wronghost.pem/.key)
-#   oidc_start [TTL] [--https|--http2] [--clients=FILE]
+#   oidc_start [TTL] [--https|--http2|--mtls [--client-ca=CA]] [--clients=FILE]
 #                              real oidc-provider (FILE: extra clients, see
 #                              oidc-server.mjs); exports OIDC_ISSUER,
 #                              OIDC_TOKEN_URL, OIDC_LOG, OIDC_PORT, OIDC_PID,
@@ -97,6 +97,8 @@ oidc_start() {
 		--https) https=1 ;;
 		--http2) https=1; extra+=(--http2) ;;
 		--clients=*) extra+=(--clients "${a#--clients=}") ;;
+		--mtls) https=1; extra+=(--mtls) ;;
+		--client-ca=*) extra+=(--client-ca "${a#--client-ca=}") ;;
 		[0-9]*) ttl=$a ;;
 		*) echo "oidc_start: bad argument $a" >&2; return 64 ;;
 		esac

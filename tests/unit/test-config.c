@@ -154,10 +154,12 @@ static void test_bad_input(void)
 	expect_contained("[profile a]\ntimeout = 0\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ntimeout = 99999999999999999999\n", "test.conf:5: timeout");
 	expect_contained("[profile a]\ncache = maybe\n", "test.conf:5: cache");
-	expect_contained("[profile a]\nauth_method = tls_client_auth\n",
-	                 "test.conf:5: auth_method");
+	expect_contained("[profile a]\nauth_method = mtls\n", "test.conf:5: auth_method");
 	expect_contained("[profile a]\nsigning_alg = none\n", "test.conf:5: signing_alg must be");
 	expect_contained("[profile a]\nkey_id = a\"b\n", "test.conf:5: key_id must be");
+	expect_contained("[profile a]\ntls_cert = c.pem\n",
+	                 "test.conf:5: tls_cert must be an absolute");
+	expect_contained("[profile a]\ntls_cert = /a\tb\n", "test.conf:5: tls_cert must not");
 	expect_contained("[profile a]\nrevocation_url = http://auth.example.com/revoke\n",
 	                 "test.conf:5: plain http");
 	expect_contained("[profile a]\ntoken_url = http://auth.example.com/token\n",
@@ -309,6 +311,25 @@ static void test_key_table(void)
 	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_OK);
 	CHECK_STR(p.auth_method, "client_secret_post");
 	ccredi_config_clear(&cfg);
+	/* A TLS method needs tls_cert (read only when used: any path will do
+	 * here); the others do not. */
+	CHECK_INT(parse(&cfg,
+	                "[profile a]\ntoken_url = https://h/t\nclient_id = c\n"
+	                "auth_method = tls_client_auth\n"
+	                "[profile b]\ntoken_url = https://h/t\nclient_id = c\n"
+	                "auth_method = self_signed_tls_client_auth\ntls_cert = ~/c.pem\n"
+	                "[profile c]\ntoken_url = https://h/t\nclient_id = c\n"
+	                "auth_method = private_key_jwt\n",
+	                err, sizeof(err)),
+	          CCRED_OK);
+	CHECK_INT(ccredi_profile_resolve(&cfg, "a", &p, err, sizeof(err)), CCRED_E_CONFIG);
+	CHECK_STR(err, "test.conf:1: profile 'a' has no tls_cert (auth_method tls_client_auth "
+	               "needs one)");
+	CHECK_INT(ccredi_profile_resolve(&cfg, "b", &p, err, sizeof(err)), CCRED_OK);
+	CHECK_STR(p.tls_cert, "~/c.pem");
+	CHECK_INT(ccredi_profile_resolve(&cfg, "c", &p, err, sizeof(err)), CCRED_OK);
+	CHECK(p.tls_cert == NULL);
+	ccredi_config_clear(&cfg);
 }
 
 /* The auth method table: names, short forms, and what each puts into the
@@ -337,12 +358,25 @@ static void test_auth_table(void)
 	CHECK_INT(flags, 0);
 	while (ccred_auth_method_info(n, NULL, NULL, NULL))
 		n++;
-	CHECK_INT(n, 4);
+	CHECK_INT(n, 6);
 	CHECK(ccredi_auth_method_ok("client_secret_basic", why, sizeof(why)));
 	CHECK(ccredi_auth_method_ok("private_key_jwt", why, sizeof(why)));
+	CHECK(ccredi_auth_method_ok("tls_client_auth", why, sizeof(why)));
 	CHECK(!ccredi_auth_method_ok("tls", why, sizeof(why)));
 	CHECK_STR(why, "auth_method must be client_secret_post, client_secret_basic, "
-	               "client_secret_jwt or private_key_jwt");
+	               "client_secret_jwt, private_key_jwt, tls_client_auth or "
+	               "self_signed_tls_client_auth");
+	for (size_t i = 4; i < 6; i++) {
+		CHECK(ccred_auth_method_info(i, &alias, &label, &flags) != NULL);
+		CHECK(alias == NULL);
+		CHECK_STR(label, "X509 Certificate");
+		CHECK_INT(flags, CCRED_AUTH_F_PRIVATE_KEY);
+	}
+	CHECK_STR(ccred_auth_method_info(4, NULL, NULL, NULL), "tls_client_auth");
+	CHECK_STR(ccred_auth_method_info(5, NULL, NULL, NULL), "self_signed_tls_client_auth");
+	CHECK(ccredi_auth_tls("self_signed_tls_client_auth") &&
+	      !ccredi_auth_tls("private_key_jwt"));
+	CHECK(ccredi_auth_uses_key("tls_client_auth") && !ccredi_auth_signs("tls_client_auth"));
 	CHECK_STR(ccred_auth_method_info(3, &alias, &label, &flags), "private_key_jwt");
 	CHECK(alias == NULL);
 	CHECK_STR(label, "Signed Jwt");
