@@ -34,6 +34,7 @@ if [ "$status" != 0 ]; then
 	for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find . -name '*.trs')); do
 		echo "==== ${f%.trs}.log"
 		tail -n 60 "${f%.trs}.log"
+		grep -A 8 '^not ok ' "${f%.trs}.log" | head -n 40 | sed 's/^/check: /' >>failures.txt || :
 	done
 fi
 echo "check: $pass passed, $fail failed, $skip skipped"
