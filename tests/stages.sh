@@ -18,6 +18,15 @@ tap_count() {
 	tap_pass=$(($(grep -c '^ok ' "$1" || true) - tap_skip))
 	tap_fail=$(grep -c '^not ok ' "$1" || true)
 }
+# slowest STAGE FILE...: one line naming the five files whose tests took longest
+# (bats --timing's "in N ms"), to balance lanes and stages by.
+slowest() {
+	s_stage=$1
+	shift
+	for f in "$@"; do
+		sed -n 's/^ok .* in \([0-9]*\)ms.*/\1/p' "$f" | awk -v f="${f##*/}" '{s += $1} END {printf "%d %s\n", s / 1000, f}'
+	done | sort -rn | head -n 5 | awk -v stage="$s_stage" '{printf "%s%s %d s", (NR > 1 ? ", " : stage ", slowest files: "), $2, $1} END {print ""}'
+}
 # digest STAGE FILE...: the failing tests' names and first diagnostics into
 # $digest, printed again just above the total line, where a reader of only
 # the end of a long log still sees them.
@@ -27,6 +36,8 @@ digest() {
 	shift
 	grep -h -A 8 -E '^(# *)?not ok ' "$@" 2>/dev/null | head -n 40 | sed "s/^/$d_stage: /" >>"$digest" || :
 }
+
+slowest check $(find "$top/_build/tests/e2e" -name '*.log')
 
 # ---------------------------------------------------------------- asan
 # The whole `make check` in an --enable-asan --enable-ubsan build.  UBSan
@@ -62,6 +73,7 @@ if want asan; then
 			digest asan "${t%.trs}.log"
 		done
 	fi
+	slowest asan $(find tests/e2e -name '*.log')
 	echo "asan+ubsan: $p passed, $f failed, $k skipped ($(($(now) - t0)) s)"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
 	cd "$top"
@@ -90,7 +102,7 @@ if want valgrind; then
 		CCRED=$vgdir/bin/ccred CCRED_BUILDDIR=$top/_build CCRED_SRCDIR=$top \
 		CCRED_MODULE_DIR=$top/_build/tests/modules CCRED_VALGRIND_LOGS=$vgdir/logs \
 		CCRED_TEST_VALGRIND=1 CCRED_TEST_SLACK_MS=20000 CCRED_TEST_FAULT_TIMEOUT=10 \
-			bats --tap "$top/tests/e2e/$1.bats" >"$vgdir/$1.tap" 2>&1
+			bats --tap --timing "$top/tests/e2e/$1.bats" >"$vgdir/$1.tap" 2>&1
 	}
 	vg_lane() {
 		for b in "$@"; do
@@ -129,6 +141,7 @@ if want valgrind; then
 			head -n 60 "$l"
 		done
 	fi
+	slowest valgrind "$vgdir"/*.tap
 	echo "valgrind: $p passed, $f failed, $k skipped; $runs ccred runs, $(echo "$bad" | grep -c . || true) with memcheck reports ($(($(now) - t0)) s)"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
 fi
