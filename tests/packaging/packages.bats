@@ -386,13 +386,20 @@ clean_env_run() {
 	# The fixtures' node_modules, bound into the root (node resolves a
 	# package's dependencies from a directory named node_modules).
 	nm=/opt/ccred-test/node_modules
+	# The e2e files that reach each installed part (the command, the HTTP,
+	# JSON and crypto modules, the store modules, libsecret's, completions,
+	# the detached refresher), private_key_jwt and mTLS among them; the
+	# whole suite ran against the build tree in every earlier stage.
+	# CCRED_E2E_FILES= (empty) runs every file, as Debian's CI would.
+	local files=${CCRED_E2E_FILES-foundation callers cache stores auth-methods tls-auth refresh security}
 	mkdir -p "$CCRED_ROOT$nm"
 	run clean_env_run unshare --mount --pid --fork --kill-child sh -c '
-		r=$1 nm=$2 src=$3 node_modules=$4; shift 4
+		r=$1 nm=$2 src=$3 node_modules=$4 files=$5; shift 5
 		mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" &&
 		mount --bind "$node_modules" "$r$nm" &&
-		exec autopkgtest -U "$@" "$src" --env CCRED_TEST_NODE_MODULES="$nm" -- chroot "$r"' \
-		sh "$CCRED_ROOT" "$nm" "$src/ccred-$v/" "$CCRED_TEST_NODE_MODULES" \
+		exec autopkgtest -U "$@" "$src" --env CCRED_TEST_NODE_MODULES="$nm" \
+			--env CCRED_E2E_FILES="$files" -- chroot "$r"' \
+		sh "$CCRED_ROOT" "$nm" "$src/ccred-$v/" "$CCRED_TEST_NODE_MODULES" "$files" \
 		"$CCRED_PACKAGES"/debian/ccred_*.deb "$CCRED_PACKAGES"/debian/ccred-libsecret_*.deb \
 		"$CCRED_PACKAGES"/debian/libccred0_*.deb "$CCRED_PACKAGES"/debian/libccred-dev_*.deb \
 		"$BATS_FILE_TMPDIR"/node-deb/nodejs_*.deb
