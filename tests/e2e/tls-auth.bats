@@ -430,6 +430,17 @@ tls_cert = $KEYS/ss.crt
 	stdout_empty
 	[ ! -e "$KEYS/nw.pem" ]
 	cmp "$cfg" "$KEYS/config.before"
+	# A profile that cannot be written (no file can be made in /proc) takes
+	# the new key back out, and the certificate is not left either.
+	run --separate-stderr "$CCRED" -c /proc/ccred-gk-config configure nw --token-url "$url" \
+		--client-id nw-client --auth-method self_signed_tls_client_auth --tls-cert "$KEYS/nw.crt" \
+		--store "file $KEYS/nw.pem" --generate-key </dev/null
+	assert_failure
+	stdout_empty
+	[[ $stderr == *"nothing was written"* ]] || fail "$stderr"
+	[ ! -e "$KEYS/nw.pem" ]
+	run find "$KEYS" -name 'nw.crt*'
+	assert_output ''
 	# tls_client_auth: a CA certifies a key that exists; 64 saying how.
 	run --separate-stderr "$CCRED" configure tc --token-url "$url" --client-id tc-client \
 		--auth-method tls_client_auth --tls-cert "$KEYS/gs.crt" \
