@@ -212,6 +212,9 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 	}
 	if ((c->key_type || c->days) && !c->generate)
 		die_usage("--key-type and --days go with --generate-key");
+	if (c->key_type && strcmp(c->key_type, "ec") && strcmp(c->key_type, "rsa") &&
+	    strcmp(c->key_type, "ed25519"))
+		die_usage("--key-type is ec, rsa or ed25519, not '%s'", c->key_type);
 	if (c->token_url && c->issuer)
 		die_usage("give --token-url or --issuer, not both");
 	if (optind < argc - 1)
@@ -608,7 +611,13 @@ static int generate_key(struct conf *c, struct ccred_ctx *ctx, const struct opts
 	if (strstr(method, "tls_client_auth")) {
 		tls = true;
 		tls_cert = ccred_profile_get(ctx, NULL, "tls_cert");
-		if (!tls_cert || !(k.cert_path = cert_path_of(tls_cert, cert, sizeof(cert))))
+		if (!tls_cert) {
+			errorf("profile '%s' has no tls_cert for the certificate; nothing was "
+			       "written",
+			       c->name);
+			return 78;
+		}
+		if (!(k.cert_path = cert_path_of(tls_cert, cert, sizeof(cert))))
 			return 78;
 	} else if (c->days) {
 		die_usage("--days is the validity of the certificate of "
