@@ -682,8 +682,14 @@ static int generate_key(struct conf *c, struct ccred_ctx *ctx, const struct opts
 undo:
 	/* The stores held nothing for the client before: what they hold now
 	 * is the key just made, which nothing uses. */
-	if (k.stored && ccred_secret_delete(ctx, &where) != CCRED_OK)
-		fprintf(stderr, "ccred: the new key stays in %s: %s\n", k.where, ccred_errmsg(ctx));
+	if (k.stored) {
+		/* k.where is the context's: the next store call replaces it */
+		char held[512];
+		snprintf(held, sizeof(held), "%s", k.where);
+		if (ccred_secret_delete(ctx, &where) != CCRED_OK)
+			fprintf(stderr, "ccred: the new key stays in %s: %s\n", held,
+			        ccred_errmsg(ctx));
+	}
 	fprintf(stderr, "ccred: nothing was written\n");
 out:
 	keygen_end(&k);
