@@ -308,9 +308,10 @@ static bool generate_refused(const char *method, char *why, size_t len)
 		         method);
 	else if (strcmp(method, "tls_client_auth") == 0)
 		snprintf(why, len,
-		         "--generate-key cannot go with tls_client_auth: a CA certifies a key that "
-		         "exists (make it with 'ccred key generate', have its certificate issued, "
-		         "then configure with --tls-cert and empty stdin)");
+		         "--generate-key cannot go with tls_client_auth: its CA certifies a key "
+		         "that exists (make the key and a certificate request, e.g. with openssl "
+		         "req -new, have the CA issue the certificate, then configure with "
+		         "--tls-cert and the key on stdin)");
 	else
 		return false;
 	return true;
