@@ -122,4 +122,7 @@ complete -c ccred -n '__ccred_using configure' -l store -x -d 'a secret_store li
 complete -c ccred -n '__ccred_using configure' -l url -x -d 'a url line'
 complete -c ccred -n '__ccred_using configure' -l ca-file -r -F -d 'trust anchors'
 complete -c ccred -n '__ccred_using configure' -l tls-cert -r -F -d 'client certificate of a TLS method'
+complete -c ccred -n '__ccred_using configure' -l generate-key -d 'make a key pair instead of reading a key'
+complete -c ccred -n '__ccred_using configure' -l key-type -x -a 'ec rsa ed25519' -d 'key type (--generate-key)'
+complete -c ccred -n '__ccred_using configure' -l days -x -d 'certificate validity in days (--generate-key)'
 complete -c ccred -n '__ccred_using exec' -a '(__fish_complete_subcommand --fcs-skip=2)'

@@ -10,6 +10,8 @@
  * (never from arguments).  A real token request proves the answers and the
  * secret, held in memory, before the secret is stored in the profile's first
  * writable store and the profile written: a wrong one loses nothing.
+ * --generate-key makes a key pair instead (as `key generate` does), which
+ * no request can prove before the provider is given its public half.
  */
 #include "config.h"
 
@@ -29,6 +31,9 @@
 struct conf {
 	const char *name;
 	const char *token_url, *issuer, *client_id, *scope, *auth_method, *ca_file, *tls_cert;
+	const char *key_type; /* --key-type, with --generate-key */
+	int days;             /* --days, with --generate-key */
+	bool generate;
 	const char *stores[MAX_LIST];
 	size_t nstores;
 	const char *urls[MAX_LIST];
@@ -55,8 +60,15 @@ static const char *keep(struct conf *c, char *s)
 	"usage: ccred [-c CONFIG] configure [NAME] [--token-url URL | --issuer URL]\n"             \
 	"         [--client-id ID] [--scope SCOPES] [--auth-method METHOD]\n"                      \
 	"         [--store 'STORE ARGS']... [--url URL]... [--ca-file FILE] [--tls-cert FILE]\n"   \
+	"         [--generate-key [--key-type ec|rsa|ed25519] [--days N]]\n"                       \
 	"(the secret is read from the terminal or stdin, never from arguments;\n"                  \
-	" nothing is stored or written before a real token request proves it)"
+	" nothing is stored or written before a real token request proves it.\n"                   \
+	" --generate-key, for private_key_jwt or self_signed_tls_client_auth, reads no key:\n"     \
+	" it makes a key pair (EC P-256 unless --key-type) as 'ccred key generate' does,\n"        \
+	" stores the private key (never over one the stores hold: 78), writes the profile,\n"      \
+	" prints the public key as a JWK Set and, for the TLS method, writes a self-signed\n"      \
+	" certificate to --tls-cert (valid --days, default 365).  The provider does not\n"         \
+	" know the new key yet, so no request proves it: register it, then run ccred doctor)"
 
 static void usage_configure(void)
 {
@@ -91,6 +103,39 @@ static const char *auth_method_list(char *buf, size_t len, bool aliases)
 	return buf;
 }
 
+/* path made absolute; when new_ok, a file not there yet in a directory
+ * that is (a certificate about to be written). */
+static char *abs_path(const char *path, bool new_ok)
+{
+	char *r = realpath(path, NULL), *dir;
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	int e;
+
+	if (r || errno != ENOENT || !new_ok)
+		return r;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		errno = EISDIR;
+		return NULL;
+	}
+	if (!slash)
+		dir = realpath(".", NULL);
+	else if (slash == path)
+		dir = realpath("/", NULL);
+	else {
+		char *d = strndup(path, (size_t)(slash - path));
+		dir = d ? realpath(d, NULL) : NULL;
+		e = errno;
+		free(d);
+		errno = e;
+	}
+	if (!dir)
+		return NULL;
+	if (asprintf(&r, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0)
+		r = NULL;
+	free(dir);
+	return r;
+}
+
 static void parse_options(struct conf *c, const struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -103,13 +148,25 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 	        {"url", required_argument, NULL, 'u'},
 	        {"ca-file", required_argument, NULL, 'C'},
 	        {"tls-cert", required_argument, NULL, 'T'},
+	        {"generate-key", no_argument, NULL, 'g'},
+	        {"key-type", required_argument, NULL, 'k'},
+	        {"days", required_argument, NULL, 'D'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
+	const char *tls_cert = NULL;
 	int ch;
 
 	optind = 0; /* a fresh scan of the command's own arguments */
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		/* How the key comes, not a profile value: on a terminal the
+		 * questions are still asked. */
+		switch (ch) {
+		case 'g': c->generate = true; continue;
+		case 'k': c->key_type = optarg; continue;
+		case 'D': c->days = keygen_days("configure", optarg); continue;
+		default: break;
+		}
 		switch (ch) {
 		case 't': c->token_url = optarg; break;
 		case 'i': c->issuer = optarg; break;
@@ -121,14 +178,7 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 			if (!c->ca_file)
 				die_usage("--ca-file %s: %s", optarg, strerror(errno));
 			break;
-		case 'T':
-			/* the same rule as ca_file; ~/ is kept for the config */
-			c->tls_cert = optarg[0] == '/' || strncmp(optarg, "~/", 2) == 0
-			                      ? optarg
-			                      : keep(c, realpath(optarg, NULL));
-			if (!c->tls_cert)
-				die_usage("--tls-cert %s: %s", optarg, strerror(errno));
-			break;
+		case 'T': tls_cert = optarg; break;
 		case 'a':
 			if (!(c->auth_method = auth_method_arg(optarg))) {
 				char names[512];
@@ -151,6 +201,20 @@ static void parse_options(struct conf *c, const struct opts *o, int argc, char *
 		}
 		c->any_option = true;
 	}
+	if (tls_cert) {
+		/* the same rule as ca_file; ~/ is kept for the config.  A
+		 * certificate --generate-key writes may not be there yet. */
+		c->tls_cert = tls_cert[0] == '/' || strncmp(tls_cert, "~/", 2) == 0
+		                      ? tls_cert
+		                      : keep(c, abs_path(tls_cert, c->generate));
+		if (!c->tls_cert)
+			die_usage("--tls-cert %s: %s", tls_cert, strerror(errno));
+	}
+	if ((c->key_type || c->days) && !c->generate)
+		die_usage("--key-type and --days go with --generate-key");
+	if (c->key_type && strcmp(c->key_type, "ec") && strcmp(c->key_type, "rsa") &&
+	    strcmp(c->key_type, "ed25519"))
+		die_usage("--key-type is ec, rsa or ed25519, not '%s'", c->key_type);
 	if (c->token_url && c->issuer)
 		die_usage("give --token-url or --issuer, not both");
 	if (optind < argc - 1)
@@ -224,6 +288,35 @@ static int ask_checked(struct conf *c, struct ccred_ctx *ctx, const char *questi
 	}
 }
 
+/* Whether --generate-key goes with method, and why not: a key method, and
+ * one whose certificate a new key can have (a CA-issued one certifies a
+ * key that exists). */
+static bool generate_refused(const char *method, char *why, size_t len)
+{
+	unsigned flags = 0;
+	size_t i;
+
+	for (i = 0; ccred_auth_method_info(i, NULL, NULL, NULL); i++)
+		if (strcmp(ccred_auth_method_info(i, NULL, NULL, &flags), method) == 0)
+			break;
+	if (!ccred_auth_method_info(i, NULL, NULL, NULL))
+		flags = 0;
+	if (!(flags & CCRED_AUTH_F_PRIVATE_KEY))
+		snprintf(why, len,
+		         "--generate-key makes a key pair, and auth_method %s uses a shared secret "
+		         "(a key is for private_key_jwt or self_signed_tls_client_auth)",
+		         method);
+	else if (strcmp(method, "tls_client_auth") == 0)
+		snprintf(why, len,
+		         "--generate-key cannot go with tls_client_auth: its CA certifies a key "
+		         "that exists (make the key and a certificate request, e.g. with openssl "
+		         "req -new, have the CA issue the certificate, then configure with "
+		         "--tls-cert and the key on stdin)");
+	else
+		return false;
+	return true;
+}
+
 static int interview(struct conf *c, struct ccred_ctx *ctx)
 {
 	const char *cur_store = ccred_profile_list(ctx, c->name, "secret_store", 0);
@@ -269,14 +362,22 @@ static int interview(struct conf *c, struct ccred_ctx *ctx)
 		if (ask(c, prompt, cur ? cur : ccred_auth_method_info(0, NULL, NULL, NULL), &am) <
 		    0)
 			return -1;
-		if ((c->auth_method = auth_method_arg(am)))
-			break;
+		if ((c->auth_method = auth_method_arg(am))) {
+			char why[400];
+			if (!c->generate || !generate_refused(c->auth_method, why, sizeof(why)))
+				break;
+			fprintf(stderr, "ccred: %s; answer again\n", why);
+			continue;
+		}
 		fprintf(stderr, "Answer %s.\n", auth_method_list(names, sizeof(names), true));
 	}
 	/* the TLS methods: the certificate of the stored key */
 	while (strstr(c->auth_method, "tls_client_auth")) {
-		if (ask_checked(c, ctx, "Client certificate file (PEM, absolute or ~/)", "tls_cert",
-		                ccred_profile_get(ctx, c->name, "tls_cert"), &c->tls_cert) < 0)
+		if (ask_checked(c, ctx,
+		                c->generate ? "Client certificate file to write (absolute or ~/)"
+		                            : "Client certificate file (PEM, absolute or ~/)",
+		                "tls_cert", ccred_profile_get(ctx, c->name, "tls_cert"),
+		                &c->tls_cert) < 0)
 			return -1;
 		if (c->tls_cert)
 			break;
@@ -471,6 +572,131 @@ static int commit_secret(struct ccred_ctx *ctx)
 	return 0;
 }
 
+/* tls_cert as a path to write: "~/" is $HOME. */
+static const char *cert_path_of(const char *tls_cert, char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+
+	if (strncmp(tls_cert, "~/", 2) != 0)
+		return tls_cert;
+	if (!home || home[0] != '/' ||
+	    (size_t)snprintf(buf, len, "%s%s", home, tls_cert + 1) >= len) {
+		errorf("tls_cert %s: $HOME is not set to an absolute path; nothing was written",
+		       tls_cert);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * --generate-key: a new key pair takes the place of the key read, stored as
+ * `key generate` stores it.  Nothing can prove it (the provider does not
+ * know its public half yet), so it is never put over what the stores hold,
+ * and it goes before the profile is written, so that a profile that cannot
+ * be written takes the new key back out: either both are there or
+ * neither.  The JWK Set goes to stdout; what to do next, to stderr.
+ */
+static int generate_key(struct conf *c, struct ccred_ctx *ctx, const struct opts *o,
+                        const char *const *set)
+{
+	struct keygen k = {.type = c->key_type, .days = c->days, .fd = -1};
+	const char *method = ccred_profile_get(ctx, NULL, "auth_method"), *tls_cert = NULL;
+	const char *where = NULL, *written = NULL;
+	char why[400], cert[4200];
+	bool tls = false;
+	int status = 0;
+	ccred_error rc;
+
+	if (!method || generate_refused(method, why, sizeof(why)))
+		die_usage("%s", method ? why : "--generate-key needs an auth_method");
+	if (strstr(method, "tls_client_auth")) {
+		tls = true;
+		tls_cert = ccred_profile_get(ctx, NULL, "tls_cert");
+		if (!tls_cert) {
+			errorf("profile '%s' has no tls_cert for the certificate; nothing was "
+			       "written",
+			       c->name);
+			return 78;
+		}
+		if (!(k.cert_path = cert_path_of(tls_cert, cert, sizeof(cert))))
+			return 78;
+	} else if (c->days) {
+		die_usage("--days is the validity of the certificate of "
+		          "self_signed_tls_client_auth; %s has none",
+		          method);
+	}
+	if (ccred_secret_status(ctx, &where) == CCRED_OK) {
+		errorf("profile '%s': %s already holds a key (or secret) for client %s, and "
+		       "--generate-key never replaces one; nothing was written",
+		       c->name, where, ccred_profile_get(ctx, NULL, "client_id"));
+		fprintf(stderr,
+		        "ccred: to use it, configure without --generate-key; to replace it, "
+		        "'%s key generate --force' (the provider then needs the new public key)\n",
+		        suggest(o, c->name));
+		return 78;
+	}
+	if ((status = keygen_begin(&k, "configure", "--key-type")) != 0) {
+		fprintf(stderr, "ccred: nothing was written\n");
+		goto out;
+	}
+	if ((status = keygen_store(&k, ctx)) != 0)
+		goto undo;
+	if (set[0]) {
+		rc = ccred_config_write_profile(ctx, o->config, c->name, set, &written);
+		if (rc != CCRED_OK) {
+			status = report(ctx, rc);
+			goto undo;
+		}
+		fprintf(stderr, "ccred: wrote profile '%s' to %s\n", c->name, written);
+	} else {
+		fprintf(stderr, "ccred: profile '%s' unchanged\n", c->name);
+	}
+	fprintf(stderr, "ccred: stored a new private key of profile '%s' in %s\n", c->name,
+	        k.where);
+	if ((status = keygen_cert_commit(&k)) != 0) {
+		fprintf(stderr,
+		        "ccred: the key is stored; '%s key generate --force --self-signed-cert "
+		        "%s' makes both again\n",
+		        suggest(o, c->name), k.cert_path);
+		goto out;
+	}
+	fprintf(stderr, "ccred: no token request proved it: the provider does not know the new key "
+	                "yet\n");
+	if (tls)
+		fprintf(stderr,
+		        "ccred: next: register the certificate %s with the provider's client (or "
+		        "the JWK Set printed, with that certificate as its x5c), then run '%s "
+		        "doctor'\n",
+		        tls_cert, suggest(o, c->name));
+	else
+		fprintf(stderr,
+		        "ccred: next: register the JWK Set printed with the provider's client "
+		        "(Keycloak: Keys, Import key, \"JSON Web Key Set\"), then run '%s "
+		        "doctor'\n",
+		        suggest(o, c->name));
+	{
+		struct out out = {0};
+		out_adds(&out, k.jwks);
+		status = out_flush(&out);
+	}
+	goto out;
+undo:
+	/* The stores held nothing for the client before: what they hold now
+	 * is the key just made, which nothing uses. */
+	if (k.stored) {
+		/* k.where is the context's: the next store call replaces it */
+		char held[512];
+		snprintf(held, sizeof(held), "%s", k.where);
+		if (ccred_secret_delete(ctx, &where) != CCRED_OK)
+			fprintf(stderr, "ccred: the new key stays in %s: %s\n", held,
+			        ccred_errmsg(ctx));
+	}
+	fprintf(stderr, "ccred: nothing was written\n");
+out:
+	keygen_end(&k);
+	return status;
+}
+
 static struct ccred_ctx *open_missing_ok(const struct opts *o, int *status)
 {
 	struct ccred_ctx *ctx = NULL;
@@ -514,6 +740,14 @@ int cmd_configure(const struct opts *o, int argc, char **argv)
 		/* A new profile needs both; an existing one is checked as it would be. */
 		die_usage("a new profile needs --token-url (or --issuer) and --client-id");
 	}
+	if (c.generate) {
+		/* The method as it will be: refused before anything is opened. */
+		const char *m = c.auth_method ? c.auth_method
+		                              : ccred_profile_get(old, c.name, "auth_method");
+		char why[400];
+		if (m && generate_refused(m, why, sizeof(why)))
+			die_usage("%s", why);
+	}
 	settings_of(&c, set, sizeof(set) / sizeof(set[0]));
 	/* The profile as it was, whose secret a changed client may carry over. */
 	old_ok = profile_exists(old, c.name) && ccred_profile_select(old, c.name, NULL) == CCRED_OK;
@@ -525,6 +759,10 @@ int cmd_configure(const struct opts *o, int argc, char **argv)
 	if (rc != CCRED_OK) {
 		status = report(ctx, rc);
 		fprintf(stderr, "ccred: nothing was written\n");
+		goto out;
+	}
+	if (c.generate) {
+		status = generate_key(&c, ctx, o, set);
 		goto out;
 	}
 	if (stack_writable(ctx)) {

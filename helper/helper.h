@@ -112,6 +112,35 @@ int cmd_git(const struct opts *o, int argc, char **argv);
 int cmd_secret(const struct opts *o, int argc, char **argv);
 /* key.c */
 int cmd_key(const struct opts *o, int argc, char **argv);
+/*
+ * A new key pair, stored as `key generate` stores it; `configure
+ * --generate-key` shares it.  keygen_begin checks type (die_usage naming
+ * cmd and type_opt) and opens the certificate's temporary file, so that a
+ * cert_path that cannot be written stops it before a key is made;
+ * keygen_store makes the key, puts it into the profile's first writable
+ * store (k->where; k->stored) and drops the profile's cached token, and
+ * writes the certificate to the temporary file; keygen_cert_commit moves it
+ * to cert_path.  Each returns 0 or the exit status, having said why;
+ * keygen_end removes a temporary file left and frees.  k->jwks: the public
+ * key as a JWK Set, to print.
+ */
+struct keygen {
+	const char *type;      /* ec (NULL), rsa or ed25519 */
+	const char *cert_path; /* a self-signed certificate to write; NULL: none */
+	int days;              /* its validity; 0: 365 */
+	bool force;            /* over a key the stores hold */
+	bool stored, tmp_made;
+	const char *where;
+	char *jwks, *cert;
+	int fd;
+	char tmp[4096 + 32];
+};
+/* --days N's value, or die_usage naming cmd. */
+int keygen_days(const char *cmd, const char *arg);
+int keygen_begin(struct keygen *k, const char *cmd, const char *type_opt);
+int keygen_store(struct keygen *k, struct ccred_ctx *ctx);
+int keygen_cert_commit(struct keygen *k);
+void keygen_end(struct keygen *k);
 /* main.c: undo harden() (umask, core limit, SIGPIPE) for a command ccred
  * is about to exec, so it starts as it would have without ccred. */
 void restore_for_child(void);

@@ -34,79 +34,133 @@ static int cert_tmp_open(const char *path, char *tmp, size_t tmplen)
 	return fd;
 }
 
-static int generate(const struct opts *o, struct ccred_ctx *ctx, int argc, char **argv)
+int keygen_days(const char *cmd, const char *arg)
 {
-	const char *type = NULL, *cert_path = NULL, *where = NULL;
-	char *jwks = NULL, *cert = NULL, tmp[4096 + 32];
-	long days = 0;
-	bool force = false;
-	int fd = -1, status = 0;
-	ccred_error rc;
+	char *end;
+	long days;
+
+	errno = 0;
+	days = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || days < 1 || days > 36500)
+		die_usage("%s: --days is a number of days from 1 to 36500", cmd);
+	return (int)days;
+}
+
+int keygen_begin(struct keygen *k, const char *cmd, const char *type_opt)
+{
+	k->fd = -1;
+	k->where = NULL;
+	k->jwks = k->cert = NULL;
+	k->stored = k->tmp_made = false;
+	if (k->type && strcmp(k->type, "ec") && strcmp(k->type, "rsa") &&
+	    strcmp(k->type, "ed25519"))
+		die_usage("%s: %s is ec, rsa or ed25519, not '%s'", cmd, type_opt, k->type);
+	if (k->days && !k->cert_path)
+		die_usage("%s: --days goes with a certificate to write", cmd);
+	if (k->cert_path && !k->days)
+		k->days = 365;
+	if (k->cert_path && (k->fd = cert_tmp_open(k->cert_path, k->tmp, sizeof(k->tmp))) < 0) {
+		errorf("cannot write %s: %s", k->cert_path, strerror(errno));
+		return 78; /* a PATH it cannot use: a bad value (SPEC "Exit status") */
+	}
+	k->tmp_made = k->cert_path != NULL;
+	return 0;
+}
+
+int keygen_store(struct keygen *k, struct ccred_ctx *ctx)
+{
+	ccred_error rc = ccred_key_generate(ctx, k->type, k->force, k->cert_path ? k->days : 0,
+	                                    &k->jwks, k->cert_path ? &k->cert : NULL, &k->where);
+
+	if (rc != CCRED_OK)
+		return report(ctx, rc);
+	k->stored = true;
+	/* The stored key is new: tokens got with the old one go. */
+	ccred_cache_drop(ctx, 0);
+	if (k->cert_path) {
+		int fd = k->fd;
+		k->fd = -1;
+		if (write_all(fd, k->cert, strlen(k->cert)) != 0 || fsync(fd) != 0) {
+			int e = errno;
+			close(fd);
+			errorf("cannot write %s: %s", k->cert_path, strerror(e));
+			return 78;
+		}
+		if (close(fd) != 0) {
+			errorf("cannot write %s: %s", k->cert_path, strerror(errno));
+			return 78;
+		}
+	}
+	return 0;
+}
+
+int keygen_cert_commit(struct keygen *k)
+{
+	if (k->cert_path && rename(k->tmp, k->cert_path) != 0) {
+		errorf("cannot write %s: %s", k->cert_path, strerror(errno));
+		return 78;
+	}
+	if (k->cert_path)
+		fprintf(stderr, "ccred: wrote the self-signed certificate %s\n", k->cert_path);
+	k->tmp_made = false; /* in place: nothing left to remove */
+	return 0;
+}
+
+void keygen_end(struct keygen *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	if (k->tmp_made)
+		unlink(k->tmp);
+	k->fd = -1;
+	k->tmp_made = false;
+	free(k->jwks);
+	free(k->cert);
+	k->jwks = k->cert = NULL;
+}
+
+static int generate(struct ccred_ctx *ctx, int argc, char **argv)
+{
+	struct keygen k = {.fd = -1};
+	int status;
 
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
-			force = true;
+			k.force = true;
 		else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc)
-			type = argv[++i];
+			k.type = argv[++i];
 		else if (strcmp(argv[i], "--self-signed-cert") == 0 && i + 1 < argc)
-			cert_path = argv[++i];
-		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
-			char *end;
-			errno = 0;
-			days = strtol(argv[++i], &end, 10);
-			if (errno || *end || days < 1 || days > 36500)
-				die_usage(
-				        "key generate: --days is a number of days from 1 to 36500");
-		} else
+			k.cert_path = argv[++i];
+		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc)
+			k.days = keygen_days("key generate", argv[++i]);
+		else
 			die_usage("key generate: unknown argument '%s'\n%s", argv[i], KEY_USAGE);
 	}
-	if (type && strcmp(type, "ec") && strcmp(type, "rsa") && strcmp(type, "ed25519"))
-		die_usage("key generate: --type is ec, rsa or ed25519, not '%s'", type);
-	if (days && !cert_path)
+	if (k.days && !k.cert_path)
 		die_usage("key generate: --days goes with --self-signed-cert");
-	if (cert_path && !days)
-		days = 365;
-	if (cert_path && (fd = cert_tmp_open(cert_path, tmp, sizeof(tmp))) < 0) {
-		errorf("cannot write %s: %s", cert_path, strerror(errno));
-		return 78; /* a PATH it cannot use: a bad value (SPEC "Exit status") */
-	}
-	rc = ccred_key_generate(ctx, type, force, cert_path ? (int)days : 0, &jwks,
-	                        cert_path ? &cert : NULL, &where);
-	if (rc != CCRED_OK) {
-		status = report(ctx, rc);
+	if ((status = keygen_begin(&k, "key generate", "--type")) != 0)
+		goto out;
+	if ((status = keygen_store(&k, ctx)) != 0) {
+		if (k.stored)
+			fprintf(stderr,
+			        "ccred: the key is stored in %s (run key generate --force again)\n",
+			        k.where);
 		goto out;
 	}
-	/* The stored key is new: tokens got with the old one go. */
-	ccred_cache_drop(ctx, 0);
-	if (cert_path) {
-		if (write_all(fd, cert, strlen(cert)) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
-		    rename(tmp, cert_path) != 0) {
-			fd = -1;
-			errorf("the key is stored in %s, but %s cannot be written: %s (run key "
-			       "generate --force again)",
-			       where, cert_path, strerror(errno));
-			status = 78;
-			goto out;
-		}
-		fd = -1;
-		fprintf(stderr, "ccred: wrote the self-signed certificate %s\n", cert_path);
+	if ((status = keygen_cert_commit(&k)) != 0) {
+		fprintf(stderr, "ccred: the key is stored in %s (run key generate --force again)\n",
+		        k.where);
+		goto out;
 	}
 	fprintf(stderr, "ccred: stored a new private key of profile '%s' in %s\n",
-	        ccred_profile_current(ctx), where);
+	        ccred_profile_current(ctx), k.where);
 	{
 		struct out out = {0};
-		out_adds(&out, jwks);
+		out_adds(&out, k.jwks);
 		status = out_flush(&out);
 	}
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	} else if (cert_path && status != 0) {
-		unlink(tmp);
-	}
-	free(jwks);
-	free(cert);
+	keygen_end(&k);
 	return status;
 }
 
@@ -127,7 +181,7 @@ int cmd_key(const struct opts *o, int argc, char **argv)
 	if ((rc = ccred_profile_select(ctx, o->profile, NULL)) != CCRED_OK) {
 		status = report(ctx, rc);
 	} else if (strcmp(sub, "generate") == 0) {
-		status = generate(o, ctx, argc, argv);
+		status = generate(ctx, argc, argv);
 	} else {
 		char *text = NULL;
 		if ((rc = ccred_key_public(ctx, argc == 3, &text)) != CCRED_OK) {

@@ -515,3 +515,55 @@ introspect_active() {
 	[[ $output == *'uses "Signed Jwt with Client Secret" with the signature algorithm signing_alg names (HS256 unless set), and store the right secret (ccred -p hs secret set)'* ]] ||
 		fail "$output"
 }
+
+@test "configure --generate-key: private_key_jwt into a file store, the JWK Set registered, token; again 78; a secret method 64" {
+	# The server is not up yet: nothing can prove a key it does not know.
+	local url=http://127.0.0.1:9/token cfg=$XDG_CONFIG_HOME/ccred/config
+	run --separate-stderr "$CCRED" configure gk --token-url "$url" --client-id gk-client \
+		--auth-method private_key_jwt --store "file $KEYS/gk.pem" --generate-key --key-type rsa </dev/null
+	assert_success
+	printf '%s\n' "$output" >"$KEYS/gk.jwks"
+	assert_equal "$(jq -r '.keys | length' "$KEYS/gk.jwks")" 1
+	assert_equal "$(jq -r '.keys[0] | .alg + " " + .use' "$KEYS/gk.jwks")" "RS256 sig"
+	[[ $output$stderr != *'"d"'* && $output$stderr != *PRIVATE* ]] || fail "the private key was shown"
+	[[ $stderr == *"stored a new private key of profile 'gk' in file $KEYS/gk.pem"* ]] || fail "$stderr"
+	[[ $stderr == *"no token request proved it"*"register the JWK Set printed"*"then run 'ccred -p gk doctor'"* ]] ||
+		fail "$stderr"
+	assert_equal "$(stat -c %a "$KEYS/gk.pem")" 600
+	head -n 1 "$KEYS/gk.pem" | grep -qx -- '-----BEGIN PRIVATE KEY-----'
+	# The stored key is the printed key's private half (as node sees it).
+	assert_equal "$(jwk_of "$KEYS/gk.pem" | jq -c '{n, e, kid}')" "$(jq -c '.keys[0] | {n, e, kid}' "$KEYS/gk.jwks")"
+	grep -qx 'auth_method = private_key_jwt' "$cfg"
+	# Again while the store holds the key: 78, nothing written, the key as it was.
+	cp "$KEYS/gk.pem" "$KEYS/gk.before"
+	cp "$cfg" "$KEYS/config.before"
+	run --separate-stderr "$CCRED" configure gk --scope other --generate-key </dev/null
+	assert_failure 78
+	stdout_empty
+	[[ $stderr == *"file $KEYS/gk.pem already holds a key"*"nothing was written"* ]] || fail "$stderr"
+	[[ $stderr == *"'ccred -p gk key generate --force'"* ]] || fail "$stderr"
+	cmp "$KEYS/gk.pem" "$KEYS/gk.before"
+	cmp "$cfg" "$KEYS/config.before"
+	# A secret method has no key pair: 64, one line, nothing written.
+	run --separate-stderr "$CCRED" configure sp --token-url "$url" --client-id sp-client \
+		--auth-method client_secret_post --store "file $KEYS/sp.secret" --generate-key </dev/null
+	assert_failure 64
+	stdout_empty
+	[[ $stderr == *"auth_method client_secret_post uses a shared secret"* ]] || fail "$stderr"
+	[ ! -e "$KEYS/sp.secret" ]
+	cmp "$cfg" "$KEYS/config.before"
+	# Register the printed key; configure with empty stdin then moves the
+	# profile to the real endpoint and proves the stored key.
+	jq -c '.keys[0]' "$KEYS/gk.jwks" >"$KEYS/gk.jwk"
+	clients "$(pk_client gk-client "$KEYS/gk.jwk")"
+	oidc_start --clients="$CLIENTS_FILE"
+	run --separate-stderr "$CCRED" configure gk --token-url "$OIDC_TOKEN_URL" </dev/null
+	assert_success
+	cmp "$KEYS/gk.pem" "$KEYS/gk.before"
+	run --separate-stderr "$CCRED" -p gk logout
+	assert_success
+	run --separate-stderr "$CCRED" -p gk token
+	assert_success
+	assert_live "$output" gk-client
+	assert_verified gk-client private_key_jwt RS256 "$(jq -r '.keys[0].kid' "$KEYS/gk.jwks")"
+}

@@ -391,3 +391,28 @@ secret_store = env CCRED_TEST_UNSET"
 	run cmp "$BATS_TEST_TMPDIR/before" "$CONF"
 	assert_success
 }
+
+@test "configure --generate-key on a terminal: asks each value, takes only a method a new key fits, asks for no key" {
+	existing_config
+	local log=$BATS_TEST_TMPDIR/tty.log
+	run pty_dialog "$log" 30 \
+		'Token endpoint URL' http://127.0.0.1:9/token \
+		'Client id [old-client]' gen-client \
+		'Scopes, space-separated' '' \
+		'Client authentication' post \
+		'answer again' private_key_jwt \
+		'Where the client secret lives' 'file ~/.config/ccred/gen.pem' \
+		-- "$CCRED" configure work --generate-key --key-type ed25519
+	assert_success
+	run cat "$log"
+	assert_output --partial "auth_method client_secret_post uses a shared secret"
+	assert_output --partial "stored a new private key of profile 'work' in file"
+	assert_output --partial "no token request proved it"
+	assert_output --partial '"crv":"Ed25519"'
+	refute_output --partial "Client secret for profile"
+	refute_output --partial PRIVATE
+	assert_equal "$(stat -c %a "$HOME/.config/ccred/gen.pem")" 600
+	run awk '/^\[profile work\]/,/^$/' "$CONF"
+	assert_output --partial "auth_method = private_key_jwt"
+	assert_output --partial "client_id = gen-client"
+}

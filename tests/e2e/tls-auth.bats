@@ -399,3 +399,67 @@ tls_cert = $KEYS/ss.crt
 	run --separate-stderr "$CCRED" -p ca doctor
 	assert_success
 }
+
+@test "configure --generate-key: self_signed_tls_client_auth writes the key and --tls-cert's certificate; registered, token; tls_client_auth 64" {
+	# The server is not up yet: nothing can prove a key it does not know.
+	local url=https://127.0.0.1:9/token cfg=$XDG_CONFIG_HOME/ccred/config
+	run --separate-stderr "$CCRED" configure gs --token-url "$url" --client-id gs-client \
+		--auth-method self_signed_tls_client_auth --tls-cert "$KEYS/gs.crt" --days 5 \
+		--store "file $KEYS/gs.pem" --generate-key </dev/null
+	assert_success
+	printf '%s\n' "$output" >"$KEYS/gs.jwks"
+	assert_equal "$(jq -r '.keys[0] | .alg + " " + .use' "$KEYS/gs.jwks")" "ES256 sig"
+	[[ $output$stderr != *'"d"'* && $output$stderr != *PRIVATE* ]] || fail "the private key was shown"
+	[[ $stderr == *"wrote the self-signed certificate $KEYS/gs.crt"* ]] || fail "$stderr"
+	[[ $stderr == *"register the certificate $KEYS/gs.crt"*"then run 'ccred -p gs doctor'"* ]] || fail "$stderr"
+	run openssl x509 -in "$KEYS/gs.crt" -noout -subject
+	assert_output 'subject=CN = gs-client'
+	# The certificate's key is the stored key, valid --days 5.
+	assert_equal "$(openssl x509 -in "$KEYS/gs.crt" -noout -pubkey)" "$(openssl pkey -in "$KEYS/gs.pem" -pubout)"
+	assert_equal "$(stat -c %a "$KEYS/gs.pem")" 600
+	openssl x509 -in "$KEYS/gs.crt" -noout -checkend $((4 * 86400)) >/dev/null
+	run openssl x509 -in "$KEYS/gs.crt" -noout -checkend $((6 * 86400))
+	assert_failure
+	grep -qx "tls_cert = $KEYS/gs.crt" "$cfg"
+	cp "$cfg" "$KEYS/config.before"
+	# A certificate that cannot be written: 78 before a key is made.
+	run --separate-stderr "$CCRED" configure nw --token-url "$url" --client-id nw-client \
+		--auth-method self_signed_tls_client_auth --tls-cert /proc/gk.crt \
+		--store "file $KEYS/nw.pem" --generate-key </dev/null
+	assert_failure 78
+	stdout_empty
+	[ ! -e "$KEYS/nw.pem" ]
+	cmp "$cfg" "$KEYS/config.before"
+	# A profile that cannot be written (no file can be made in /proc) takes
+	# the new key back out, and the certificate is not left either.
+	run --separate-stderr "$CCRED" -c /proc/ccred-gk-config configure nw --token-url "$url" \
+		--client-id nw-client --auth-method self_signed_tls_client_auth --tls-cert "$KEYS/nw.crt" \
+		--store "file $KEYS/nw.pem" --generate-key </dev/null
+	assert_failure
+	stdout_empty
+	[[ $stderr == *"nothing was written"* ]] || fail "$stderr"
+	[ ! -e "$KEYS/nw.pem" ]
+	run find "$KEYS" -name 'nw.crt*'
+	assert_output ''
+	# tls_client_auth: a CA certifies a key that exists; 64 saying how.
+	run --separate-stderr "$CCRED" configure tc --token-url "$url" --client-id tc-client \
+		--auth-method tls_client_auth --tls-cert "$KEYS/gs.crt" \
+		--store "file $KEYS/tc.pem" --generate-key </dev/null
+	assert_failure 64
+	stdout_empty
+	[[ $stderr == *"cannot go with tls_client_auth"*"--tls-cert and the key on stdin"* ]] || fail "$stderr"
+	[ ! -e "$KEYS/tc.pem" ]
+	cmp "$cfg" "$KEYS/config.before"
+	# Register the certificate; configure with empty stdin then moves the
+	# profile to the real endpoint and proves the stored key over mTLS.
+	clients "$(ss_client gs-client "$KEYS/gs.jwks" "$KEYS/gs.crt")"
+	oidc_start --mtls --clients="$CLIENTS_FILE"
+	run --separate-stderr "$CCRED" configure gs --token-url "$OIDC_TOKEN_URL" --ca-file "$OIDC_CA" </dev/null
+	assert_success
+	run --separate-stderr "$CCRED" -p gs logout
+	assert_success
+	run --separate-stderr "$CCRED" -p gs token
+	assert_success
+	assert_live "$output" gs-client
+	assert_verified gs-client self_signed_tls_client_auth "$KEYS/gs.crt"
+}
