@@ -16,10 +16,12 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -47,14 +49,6 @@ static int fail(char *why, size_t whylen, const char *msg)
 	return -1;
 }
 
-/* A password callback that has none: an encrypted key is refused, never
- * prompted for on the terminal (OpenSSL's default). */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf, (void)size, (void)rwflag, (void)u;
-	return -1;
-}
-
 /* The PEM labels of an unencrypted private key; anything else (a
  * certificate, "ENCRYPTED PRIVATE KEY", a secret) is refused before
  * OpenSSL sees it. */
@@ -75,6 +69,87 @@ static bool pem_label_ok(const char *pem, size_t len)
 	return false;
 }
 
+/* Whether der is a PKCS#8 PrivateKeyInfo; *type is then the key type its
+ * algorithm's OID names when it is one JWS signs with, else NULL (any). */
+static bool pkcs8_type(const unsigned char *der, long dlen, const char **type)
+{
+	const unsigned char *p = der;
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, dlen);
+	const ASN1_OBJECT *oid = NULL;
+	bool ok = p8 && PKCS8_pkey_get0(&oid, NULL, NULL, NULL, p8);
+
+	*type = NULL;
+	if (ok) {
+		switch (OBJ_obj2nid(oid)) {
+		case NID_rsaEncryption: *type = "RSA"; break;
+		case NID_X9_62_id_ecPublicKey: *type = "EC"; break;
+		case NID_ED25519: *type = "ED25519"; break;
+		default: break;
+		}
+	}
+	PKCS8_PRIV_KEY_INFO_free(p8); /* clears the key bytes it copied */
+	return ok;
+}
+
+/*
+ * The first PEM block of bio as a private key, or NULL.  Asked for any key
+ * in any format (PEM_read_bio_PrivateKey), OpenSSL 3 builds a chain of every
+ * decoder it has for every key type before it reads a byte: 5.9 M
+ * instructions, most of what a private_key_jwt call costs over a
+ * client_secret_post one (README, "Performance").  Told the structure (the
+ * PEM label names it) and the key type (PKCS#1 and SEC1 by their label,
+ * PKCS#8 by its algorithm's OID) it builds one chain: 2.7 M.  A PKCS#8
+ * algorithm not listed in pkcs8_type is left to the search for any type,
+ * so what loads, and what is refused, is what PEM_read_bio_PrivateKey
+ * would load or refuse.  The DER (the key itself) lives in the secure heap
+ * where there is one and is cleared when freed.
+ */
+static EVP_PKEY *pem_decode(BIO *bio)
+{
+	char *label = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long dlen = 0;
+	const char *structure = NULL, *type = NULL;
+	OSSL_DECODER_CTX *dctx = NULL;
+	EVP_PKEY *pk = NULL;
+
+	if (PEM_read_bio_ex(bio, &label, &header, &der, &dlen,
+	                    PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) <= 0)
+		goto out;
+	if (strcmp(label, "PRIVATE KEY") == 0) {
+		structure = "PrivateKeyInfo";
+		/* Not PKCS#8 under its label: refused, as OpenSSL's own
+		 * search refuses it. */
+		if (!pkcs8_type(der, dlen, &type))
+			goto out;
+	} else if (strcmp(label, "RSA PRIVATE KEY") == 0) {
+		structure = "type-specific";
+		type = "RSA";
+	} else if (strcmp(label, "EC PRIVATE KEY") == 0) {
+		structure = "type-specific";
+		type = "EC";
+	} else {
+		goto out;
+	}
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pk, "DER", structure, type, EVP_PKEY_KEYPAIR, NULL,
+	                                     NULL);
+	if (dctx) {
+		const unsigned char *p = der;
+		size_t left = (size_t)dlen;
+		if (!OSSL_DECODER_from_data(dctx, &p, &left)) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+		}
+	}
+out:
+	OSSL_DECODER_CTX_free(dctx);
+	OPENSSL_secure_free(label);
+	OPENSSL_secure_free(header);
+	if (der)
+		OPENSSL_secure_clear_free(der, (size_t)dlen);
+	return pk;
+}
+
 static int key_parse(const char *pem, size_t len, struct ccredi_pkey **out, char *why,
                      size_t whylen)
 {
@@ -93,7 +168,7 @@ static int key_parse(const char *pem, size_t len, struct ccredi_pkey **out, char
 		            "protects it)");
 	if (!(bio = BIO_new_mem_buf(pem, (int)len)))
 		return fail(why, whylen, "out of memory");
-	pk = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+	pk = pem_decode(bio);
 	BIO_free(bio);
 	if (!pk)
 		return fail(why, whylen, NOT_A_KEY);
