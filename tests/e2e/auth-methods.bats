@@ -211,6 +211,46 @@ assert_verified() {
 	assert_equal "$(last_seen assertion_kid)" '"my-key-1"'
 }
 
+@test "private_key_jwt: PKCS#1 and SEC1 keys load as PKCS#8 ones do; their bodies under the PKCS#8 label are 78" {
+	mkkey ec ec
+	mkkey rsa rsa
+	jwk_of "$KEYS/ec.pem" >"$KEYS/ec.jwk"
+	jwk_of "$KEYS/rsa.pem" >"$KEYS/rsa.jwk"
+	# The same keys in their traditional forms (openssl writes them).
+	openssl pkey -in "$KEYS/ec.pem" -traditional -out "$KEYS/ec1.pem"
+	openssl pkey -in "$KEYS/rsa.pem" -traditional -out "$KEYS/rsa1.pem"
+	[ "$(head -n 1 "$KEYS/ec1.pem")" = "-----BEGIN EC PRIVATE KEY-----" ]
+	[ "$(head -n 1 "$KEYS/rsa1.pem")" = "-----BEGIN RSA PRIVATE KEY-----" ]
+	sed 's/EC PRIVATE KEY/PRIVATE KEY/' "$KEYS/ec1.pem" >"$KEYS/ec-mislabelled.pem"
+	sed 's/RSA PRIVATE KEY/PRIVATE KEY/' "$KEYS/rsa1.pem" >"$KEYS/rsa-mislabelled.pem"
+	chmod 600 "$KEYS"/*.pem
+	clients "$(pk_client ec-client "$KEYS/ec.jwk")" "$(pk_client rsa-client "$KEYS/rsa.jwk")"
+	oidc_start --clients="$CLIENTS_FILE"
+	profile ec1 ec-client private_key_jwt "file $KEYS/ec1.pem" cache=no
+	profile rsa1 rsa-client private_key_jwt "file $KEYS/rsa1.pem" cache=no
+	local k alg
+	for k in ec:ES256 rsa:RS256; do
+		IFS=: read -r k alg <<<"$k"
+		run --separate-stderr "$CCRED" -p "${k}1" key public
+		assert_success
+		assert_equal "$(jq -r '.keys[0].kid' <<<"$output")" "$(jq -r .kid "$KEYS/$k.jwk")"
+		run --separate-stderr "$CCRED" -p "${k}1" token
+		assert_success
+		assert_verified "$k-client" private_key_jwt "$alg" "$(jq -r .kid "$KEYS/$k.jwk")"
+	done
+	local before
+	before=$(wc -l <"$OIDC_LOG")
+	for k in ec rsa; do
+		CFG=
+		profile bad "$k-client" private_key_jwt "file $KEYS/$k-mislabelled.pem"
+		run --separate-stderr "$CCRED" -p bad token
+		assert_failure 78
+		stdout_empty
+		[[ $stderr == "ccred: profile bad: the secret store holds "* ]] || fail "$k: $stderr"
+	done
+	assert_equal "$(wc -l <"$OIDC_LOG")" "$before"
+}
+
 @test "private_key_jwt: the key in the keyring, put there whole by secret set from stdin" {
 	mkkey rsa rsa
 	jwk_of "$KEYS/rsa.pem" >"$KEYS/rsa.jwk"
