@@ -14,6 +14,8 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
+	load ccred-helpers
+	load client-auth
 	ccred_env
 	# 64 bytes at least: what HS512 needs of its key
 	HS_SECRET='hs-secret-0123456789-0123456789-0123456789-0123456789-0123456789'
@@ -52,16 +54,6 @@ jwk_of() {
 		console.log(JSON.stringify(j));' "$@"
 }
 
-# clients JSON...: writes $CLIENTS_FILE from client objects (jq syntax, env
-# in scope: the HMAC secret comes from the environment, never an argument).
-clients() {
-	CLIENTS_FILE=$BATS_TEST_TMPDIR/clients.json
-	jq -n "[$(
-		IFS=,
-		echo "$*"
-	)]" >"$CLIENTS_FILE"
-}
-
 # pk_client ID JWKFILE...: a private_key_jwt client with those public keys.
 pk_client() {
 	local id=$1
@@ -72,43 +64,6 @@ pk_client() {
 
 hs_client() {
 	printf '{client_id: "%s", client_secret: env.HS_SECRET, token_endpoint_auth_method: "client_secret_jwt"}' "$1"
-}
-
-# profile NAME CLIENT METHOD STORE [KEY=VALUE...]
-profile() {
-	local name=$1 client=$2 method=$3 store=$4 kv
-	shift 4
-	CFG+="[profile $name]
-token_url = $OIDC_TOKEN_URL
-client_id = $client
-auth_method = $method
-secret_store = $store
-timeout = 10
-"
-	for kv in "$@"; do
-		CFG+="${kv%%=*} = ${kv#*=}"$'\n'
-	done
-	ccred_config "$CFG"
-}
-
-# assert_live TOKEN CLIENT_ID: the server says the token is active and was
-# issued to CLIENT_ID (RFC 7662, asked as rs-client; the token through a
-# pipe, never on curl's command line).
-assert_live() {
-	local answer
-	answer=$(printf %s "$1" | curl -sS --fail --max-time 5 -u rs-client:rs-secret-1 \
-		--data-urlencode token@- "$OIDC_ISSUER/token/introspection") ||
-		fail "introspection request failed"
-	assert_equal "$(jq -r '[.active, .client_id] | @tsv' <<<"$answer")" "$(printf 'true\t%s' "$2")"
-}
-
-stdout_empty() {
-	[ -z "$output" ] || fail "stdout is not empty: $output"
-}
-
-# last_seen FIELD: that field of the server's last log line.
-last_seen() {
-	tail -n 1 "$OIDC_LOG" | jq -c ".$1"
 }
 
 # assert_verified CLIENT METHOD ALG [KID]: the server's last grant was a
@@ -138,7 +93,7 @@ assert_verified() {
 	profile hs512as256 hs512-client client_secret_jwt 'env HS_SECRET' cache=no
 	run --separate-stderr "$CCRED" -p hs token
 	assert_success
-	assert_live "$output" hs-client
+	assert_issued "$output" hs-client
 	assert_verified hs-client client_secret_jwt HS256
 	assert_equal "$(last_seen assertion_kid)" null
 	run --separate-stderr "$CCRED" -p hs512 token
@@ -190,7 +145,7 @@ assert_verified() {
 		IFS=: read -r p alg client <<<"$p"
 		run --separate-stderr "$CCRED" -p "$p" token
 		assert_success
-		assert_live "$output" "$client-client"
+		assert_issued "$output" "$client-client"
 		assert_verified "$client-client" private_key_jwt "$alg" "$(jq -r .kid "$KEYS/$client.jwk")"
 	done
 	# key public agrees with node on the public key and its thumbprint.
@@ -266,7 +221,7 @@ assert_verified() {
 	assert_success
 	run --separate-stderr "$CCRED" -p kr token
 	assert_success
-	assert_live "$output" rsa-client
+	assert_issued "$output" rsa-client
 	assert_verified rsa-client private_key_jwt RS256 "$(jq -r .kid "$KEYS/rsa.jwk")"
 }
 
@@ -309,7 +264,7 @@ assert_verified() {
 		rm -f "$KEYS/k$k"
 		run --separate-stderr "$CCRED" -p "g$k" token
 		assert_success
-		assert_live "$output" "gen$k-client"
+		assert_issued "$output" "gen$k-client"
 		assert_verified "gen$k-client" private_key_jwt "${algs[k]}" "$(jq -r '.keys[0].kid' "$KEYS/g$k.jwks")"
 		# key public prints the same JWK Set again.
 		run --separate-stderr "$CCRED" -p "g$k" key public
@@ -447,12 +402,6 @@ assert_verified() {
 	run grep -E 'file=.*(crypto-openssl|libcrypto|libcurl|json-c)' "$BATS_TEST_TMPDIR/hit.ld"
 	assert_output ''
 	assert_equal "$(oidc_grants ec-client)" 1
-}
-
-# introspect_active TOKEN: the server's RFC 7662 "active" for TOKEN.
-introspect_active() {
-	printf %s "$1" | curl -sS --fail --max-time 5 -u rs-client:rs-secret-1 \
-		--data-urlencode token@- "$OIDC_ISSUER/token/introspection" | jq -r .active
 }
 
 @test "logout --revoke: RFC 7009 with the profile's client authentication; introspection then says inactive" {
@@ -604,6 +553,6 @@ introspect_active() {
 	assert_success
 	run --separate-stderr "$CCRED" -p gk token
 	assert_success
-	assert_live "$output" gk-client
+	assert_issued "$output" gk-client
 	assert_verified gk-client private_key_jwt RS256 "$(jq -r '.keys[0].kid' "$KEYS/gk.jwks")"
 }

@@ -15,6 +15,8 @@ bats_require_minimum_version 1.5.0
 setup() {
 	load common
 	load setup-helpers
+	load ccred-helpers
+	load client-auth
 	ccred_env
 	ccred_test_certs
 	CFG=
@@ -25,19 +27,6 @@ setup() {
 
 teardown() {
 	ccred_test_teardown
-}
-
-# clients JSON...: writes $CLIENTS_FILE from client objects (jq syntax).
-clients() {
-	local c
-	for c in "$@"; do
-		[ -n "$c" ] || fail "clients: an empty client (a helper failed)"
-	done
-	CLIENTS_FILE=$BATS_TEST_TMPDIR/clients.json
-	jq -n "[$(
-		IFS=,
-		echo "$*"
-	)]" >"$CLIENTS_FILE"
 }
 
 # der_b64 CERT: the certificate's DER in base64 (an x5c member).
@@ -80,41 +69,6 @@ ca_signed() {
 	rm -f "$KEYS/$1.csr" "$KEYS/$1.ext"
 }
 
-# profile NAME CLIENT METHOD STORE [KEY=VALUE...]
-profile() {
-	local name=$1 client=$2 method=$3 store=$4 kv
-	shift 4
-	CFG+="[profile $name]
-token_url = $OIDC_TOKEN_URL
-client_id = $client
-auth_method = $method
-secret_store = $store
-timeout = 10
-"
-	[ -z "${OIDC_CA:-}" ] || CFG+="ca_file = $OIDC_CA"$'\n'
-	for kv in "$@"; do
-		CFG+="${kv%%=*} = ${kv#*=}"$'\n'
-	done
-	ccred_config "$CFG"
-}
-
-# assert_live TOKEN CLIENT_ID: active and issued to CLIENT_ID (RFC 7662).
-assert_live() {
-	local answer
-	answer=$(printf %s "$1" | curl -sS --fail --max-time 5 --cacert "$OIDC_CA" -u rs-client:rs-secret-1 \
-		--data-urlencode token@- "$OIDC_ISSUER/token/introspection") ||
-		fail "introspection request failed"
-	assert_equal "$(jq -r '[.active, .client_id] | @tsv' <<<"$answer")" "$(printf 'true\t%s' "$2")"
-}
-
-stdout_empty() {
-	[ -z "$output" ] || fail "stdout is not empty: $output"
-}
-
-last_seen() {
-	tail -n 1 "$OIDC_LOG" | jq -c ".$1"
-}
-
 # assert_verified CLIENT METHOD CERT: the server's last grant was a success
 # for CLIENT, verified with METHOD, with CERT's certificate in the TLS
 # handshake; only client_id and grant_type in the form, no Authorization.
@@ -126,12 +80,6 @@ assert_verified() {
 	assert_equal "$(last_seen form_fields)" '["client_id","grant_type"]'
 	assert_equal "$(last_seen authorization)" false
 	assert_equal "$(last_seen secret_sent)" false
-}
-
-# introspect_active TOKEN: the server's RFC 7662 "active" for TOKEN.
-introspect_active() {
-	printf %s "$1" | curl -sS --fail --max-time 5 --cacert "$OIDC_CA" -u rs-client:rs-secret-1 \
-		--data-urlencode token@- "$OIDC_ISSUER/token/introspection" | jq -r .active
 }
 
 @test "self_signed_tls_client_auth: key generate --self-signed-cert into a file store, its x5c registered, token" {
@@ -150,7 +98,7 @@ introspect_active() {
 		"revocation_url=$OIDC_ISSUER/token/revocation"
 	run --separate-stderr "$CCRED" -p ss token
 	assert_success
-	assert_live "$output" ss-client
+	assert_issued "$output" ss-client
 	assert_verified ss-client self_signed_tls_client_auth "$KEYS/ss.crt"
 	assert_equal "$(last_seen client_cert.subject)" '"CN=ss-client"'
 	# A cache hit: no second request.
@@ -186,7 +134,7 @@ introspect_active() {
 	rm -f "$KEYS/k"
 	run --separate-stderr "$CCRED" -p kr token
 	assert_success
-	assert_live "$output" kr-client
+	assert_issued "$output" kr-client
 	assert_verified kr-client self_signed_tls_client_auth "$HOME/kr.crt"
 }
 
@@ -199,7 +147,7 @@ introspect_active() {
 	profile ca ca-client tls_client_auth "file $KEYS/good.pem" "tls_cert=$KEYS/good.crt"
 	run --separate-stderr "$CCRED" -p ca token
 	assert_success
-	assert_live "$output" ca-client
+	assert_issued "$output" ca-client
 	assert_verified ca-client tls_client_auth "$KEYS/good.crt"
 	assert_equal "$(last_seen client_cert.authorized)" true
 	assert_equal "$(last_seen client_cert.subject)" '"CN=ca-client"'
@@ -460,6 +408,6 @@ tls_cert = $KEYS/ss.crt
 	assert_success
 	run --separate-stderr "$CCRED" -p gs token
 	assert_success
-	assert_live "$output" gs-client
+	assert_issued "$output" gs-client
 	assert_verified gs-client self_signed_tls_client_auth "$KEYS/gs.crt"
 }
