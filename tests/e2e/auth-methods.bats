@@ -111,6 +111,24 @@ assert_verified() {
 	assert_equal "$(last_seen secret_sent)" true
 }
 
+@test "client_secret_jwt: the secret from a file store and from the real keyring, never on the wire" {
+	clients "$(hs_client hs-client)"
+	oidc_start --clients="$CLIENTS_FILE"
+	(umask 077 && printf '%s\n' "$HS_SECRET" >"$KEYS/hs.secret")
+	ccred_test_keyring_start "$BATS_TEST_TMPDIR/kr" keyring-pw-1
+	profile file hs-client client_secret_jwt "file $KEYS/hs.secret" cache=no
+	profile kr hs-client client_secret_jwt libsecret cache=no
+	printf '%s' "$HS_SECRET" | "$CCRED" -p kr secret set
+	unset HS_SECRET
+	local p
+	for p in file kr; do
+		run --separate-stderr "$CCRED" -p "$p" token
+		assert_success
+		assert_issued "$output" hs-client
+		assert_verified hs-client client_secret_jwt HS256
+	done
+}
+
 @test "client_secret_jwt: a wrong secret is 77 with the provider's error; a non-HMAC signing_alg is 78" {
 	clients "$(hs_client hs-client)"
 	oidc_start --clients="$CLIENTS_FILE"
