@@ -81,6 +81,16 @@ static const char *auth_method_arg(const char *v)
 	return ccred_auth_method_canonical(v);
 }
 
+bool auth_method_traits(const char *method, const char **label, unsigned *flags)
+{
+	const char *name;
+
+	for (size_t i = 0; (name = ccred_auth_method_info(i, NULL, label, flags)); i++)
+		if (strcmp(name, method) == 0)
+			return true;
+	return false;
+}
+
 /* "A or B" ("A, B or C"), with "A (or a)" for the short forms when asked. */
 static const char *auth_method_list(char *buf, size_t len, bool aliases)
 {
@@ -294,12 +304,8 @@ static int ask_checked(struct conf *c, struct ccred_ctx *ctx, const char *questi
 static bool generate_refused(const char *method, char *why, size_t len)
 {
 	unsigned flags = 0;
-	size_t i;
 
-	for (i = 0; ccred_auth_method_info(i, NULL, NULL, NULL); i++)
-		if (strcmp(ccred_auth_method_info(i, NULL, NULL, &flags), method) == 0)
-			break;
-	if (!ccred_auth_method_info(i, NULL, NULL, NULL))
+	if (!auth_method_traits(method, NULL, &flags))
 		flags = 0;
 	if (!(flags & CCRED_AUTH_F_PRIVATE_KEY))
 		snprintf(why, len,

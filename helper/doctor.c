@@ -291,13 +291,11 @@ static const char *token_todo(const struct opts *o, struct ccred_ctx *ctx, ccred
 	case CCRED_E_REJECTED: {
 		const char *m =
 		        ccred_auth_method_canonical(ccred_profile_get(ctx, NULL, "auth_method"));
-		const char *label = NULL, *name;
+		const char *label = NULL;
 		unsigned flags = 0;
 
-		for (size_t i = 0; m && (name = ccred_auth_method_info(i, NULL, &label, &flags));
-		     i++)
-			if (strcmp(name, m) == 0)
-				break;
+		if (m && !auth_method_traits(m, &label, &flags))
+			label = NULL;
 		/* What the provider checks, by method, in Keycloak's words
 		 * (Credentials, Client Authenticator). */
 		if (m && label && strstr(m, "tls_client_auth"))

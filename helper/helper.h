@@ -196,6 +196,10 @@ int write_kubectl(struct out *out, const struct tokview *t, const char *api_vers
 
 /* configure.c */
 int cmd_configure(const struct opts *o, int argc, char **argv);
+/* The auth method named method (canonical): its Keycloak label and its
+ * CCRED_AUTH_F_ flags, through the pointers that are not NULL; false when
+ * the library has no such method. */
+bool auth_method_traits(const char *method, const char **label, unsigned *flags);
 /* progress.c: the progress line of a slow token request on ctx, when
  * stderr is a terminal (and no -v). */
 void progress_install(struct ccred_ctx *ctx, const struct opts *o);

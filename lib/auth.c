@@ -69,23 +69,24 @@ static ccred_error apply_jwt(struct ccredi_auth_request *r)
  * it (chain included) from the path. */
 static ccred_error tls_cert_file(struct ccredi_auth_request *r, struct ccredi_buf *path)
 {
-	const char *cert = r->prof->tls_cert, *home;
+	const char *cert = r->prof->tls_cert;
 	ccred_error rc = CCRED_OK;
 	char *buf;
 	ssize_t n;
 	int fd, e;
 
-	if (strncmp(cert, "~/", 2) == 0) {
-		if (!(home = secure_getenv("HOME")) || home[0] != '/')
-			return ccredi_err(
-			        r->ctx, CCRED_E_CONFIG,
-			        "profile %s: tls_cert %s: $HOME is not set to an absolute path",
-			        r->prof->name, cert);
-		if (ccredi_buf_adds(path, home) < 0 || ccredi_buf_adds(path, cert + 1) < 0)
+	/* (check_path took only these two forms) */
+	if (!(buf = ccredi_home_path(cert))) {
+		if (errno == ENOMEM)
 			return CCRED_E_NOMEM;
-	} else if (ccredi_buf_adds(path, cert) < 0) {
-		return CCRED_E_NOMEM;
+		return ccredi_err(r->ctx, CCRED_E_CONFIG,
+		                  "profile %s: tls_cert %s: $HOME is not set to an absolute path",
+		                  r->prof->name, cert);
 	}
+	e = ccredi_buf_adds(path, buf);
+	free(buf);
+	if (e < 0)
+		return CCRED_E_NOMEM;
 	if ((fd = CCREDI_RETRY(open(path->p, O_RDONLY | O_CLOEXEC | O_NOCTTY))) < 0) {
 		e = errno;
 		return ccredi_err(r->ctx, CCRED_E_CONFIG, "profile %s: tls_cert %s: %s",

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* System plumbing written once: the monotonic clock, reading and writing
- * whole buffers, the EINTR policy (sys.h says it). */
+ * whole buffers, the EINTR policy, "~/" in a configured path (sys.h says
+ * it). */
 #include "ccred-int.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 long ccredi_now_ms(void)
@@ -57,4 +61,26 @@ int ccredi_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+char *ccredi_home_path(const char *path)
+{
+	const char *home;
+	char *r;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (strncmp(path, "~/", 2) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(home = secure_getenv("HOME")) || home[0] != '/') {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (asprintf(&r, "%s%s", home, path + 1) < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return r;
 }

@@ -33,5 +33,10 @@ long ccredi_now_ms(void);
 ssize_t ccredi_read_full(int fd, void *p, size_t cap);
 /* Writes all n bytes: 0, or -1 (errno). */
 int ccredi_write_all(int fd, const void *p, size_t n);
+/* A configured path that must be absolute or start with "~/" (the file
+ * store's PATH, tls_cert), with "~/" as $HOME (secure_getenv), in a new
+ * string.  NULL: errno EINVAL (neither form), ENOENT ($HOME is not an
+ * absolute path) or ENOMEM. */
+char *ccredi_home_path(const char *path);
 
 #endif

@@ -443,9 +443,7 @@ out:
 static int file_open(const struct ccred_store_services *svc, int argc, char *const *argv,
                      void **state, char *err, size_t errlen)
 {
-	const char *home;
 	char *path = NULL; /* argv[0] with ~/ expanded */
-	size_t need;
 	int rc;
 
 	rc = ccredi_store_open_check(svc, "file", CCREDI_STORE_NEEDS_WIPE, state, err, errlen);
@@ -456,26 +454,20 @@ static int file_open(const struct ccred_store_services *svc, int argc, char *con
 		snprintf(err, errlen, "file: expects exactly one argument, the PATH");
 		goto out;
 	}
-	if (strncmp(argv[0], "~/", 2) == 0) {
-		home = secure_getenv("HOME");
-		if (!home || home[0] != '/') {
+	if (!(path = ccredi_home_path(argv[0]))) {
+		if (errno == EINVAL)
+			snprintf(err, errlen, "file %s: PATH must be absolute or start with ~/",
+			         argv[0]);
+		else if (errno == ENOENT)
 			snprintf(err, errlen, "file %s: $HOME is not set to an absolute path",
 			         argv[0]);
-			goto out;
-		}
-		need = strlen(home) + strlen(argv[0]);
-		path = malloc(need);
-		if (!path) {
+		else {
 			rc = CCRED_STORE_ERR;
 			snprintf(err, errlen, "file: out of memory");
-			goto out;
 		}
-		snprintf(path, need, "%s%s", home, argv[0] + 1);
-	} else if (argv[0][0] != '/') {
-		snprintf(err, errlen, "file %s: PATH must be absolute or start with ~/", argv[0]);
 		goto out;
 	}
-	rc = ccredi_store_one_new(svc, "file", path ? path : argv[0], state, err, errlen);
+	rc = ccredi_store_one_new(svc, "file", path, state, err, errlen);
 out:
 	free(path);
 	return rc;

@@ -69,6 +69,19 @@ ca_signed() {
 	rm -f "$KEYS/$1.csr" "$KEYS/$1.ext"
 }
 
+# ss_key NAME CLIENT: a key in a file store ($KEYS/NAME.pem) and its
+# self-signed certificate ($KEYS/NAME.crt), both from `key generate
+# --self-signed-cert`; its JWK Set in $KEYS/NAME.jwks.  Before oidc_start:
+# generate needs no token endpoint (the profile's is a dead port).
+ss_key() {
+	OIDC_TOKEN_URL=https://127.0.0.1:9/token OIDC_CA=
+	CFG=
+	profile "$1" "$2" self_signed_tls_client_auth "file $KEYS/$1.pem" "tls_cert=$KEYS/$1.crt"
+	run --separate-stderr "$CCRED" -p "$1" key generate --self-signed-cert "$KEYS/$1.crt"
+	assert_success
+	printf '%s\n' "$output" >"$KEYS/$1.jwks"
+}
+
 # assert_verified CLIENT METHOD CERT: the server's last grant was a success
 # for CLIENT, verified with METHOD, with CERT's certificate in the TLS
 # handshake; only client_id and grant_type in the form, no Authorization.
@@ -83,12 +96,7 @@ assert_verified() {
 }
 
 @test "self_signed_tls_client_auth: key generate --self-signed-cert into a file store, its x5c registered, token" {
-	# The server is not up yet: generate needs no token endpoint.
-	OIDC_TOKEN_URL=https://127.0.0.1:9/token OIDC_CA=
-	profile ss ss-client self_signed_tls_client_auth "file $KEYS/ss.pem" "tls_cert=$KEYS/ss.crt"
-	run --separate-stderr "$CCRED" -p ss key generate --self-signed-cert "$KEYS/ss.crt"
-	assert_success
-	printf '%s\n' "$output" >"$KEYS/ss.jwks"
+	ss_key ss ss-client
 	run openssl x509 -in "$KEYS/ss.crt" -noout -subject
 	assert_output 'subject=CN = ss-client'
 	clients "$(ss_client ss-client "$KEYS/ss.jwks" "$KEYS/ss.crt")"
@@ -168,14 +176,8 @@ assert_verified() {
 }
 
 @test "self_signed_tls_client_auth: a certificate not registered is 77; a certificate that is not the key's is 78" {
-	OIDC_TOKEN_URL=https://127.0.0.1:9/token OIDC_CA=
-	profile a a-client self_signed_tls_client_auth "file $KEYS/a.pem" "tls_cert=$KEYS/a.crt"
-	profile b b-client self_signed_tls_client_auth "file $KEYS/b.pem" "tls_cert=$KEYS/b.crt"
-	run --separate-stderr "$CCRED" -p a key generate --self-signed-cert "$KEYS/a.crt"
-	assert_success
-	printf '%s\n' "$output" >"$KEYS/a.jwks"
-	run --separate-stderr "$CCRED" -p b key generate --self-signed-cert "$KEYS/b.crt"
-	assert_success
+	ss_key a a-client
+	ss_key b b-client
 	clients "$(ss_client a-client "$KEYS/a.jwks" "$KEYS/a.crt")"
 	oidc_start --mtls --clients="$CLIENTS_FILE"
 	# a's own key and certificate: the registration is good.
@@ -207,11 +209,7 @@ assert_verified() {
 }
 
 @test "TLS methods: no tls_cert, a missing or non-certificate tls_cert, plain http: 78 naming it, nothing sent" {
-	OIDC_TOKEN_URL=https://127.0.0.1:9/token OIDC_CA=
-	profile ss ss-client self_signed_tls_client_auth "file $KEYS/ss.pem" "tls_cert=$KEYS/ss.crt"
-	run --separate-stderr "$CCRED" -p ss key generate --self-signed-cert "$KEYS/ss.crt"
-	assert_success
-	printf '%s\n' "$output" >"$KEYS/ss.jwks"
+	ss_key ss ss-client
 	clients "$(ss_client ss-client "$KEYS/ss.jwks" "$KEYS/ss.crt")"
 	oidc_start --mtls --clients="$CLIENTS_FILE"
 	local m

@@ -179,7 +179,18 @@ static void test_file(void)
 	long t0;
 
 	CHECK_INT(open_store(&in, ccredi_store_file_initvt, 1, a0), CCRED_STORE_ERR_ARGS);
+	CHECK_STR(err, "file rel/path: PATH must be absolute or start with ~/");
 	CHECK_INT(open_store(&in, ccredi_store_file_initvt, 2, a2), CCRED_STORE_ERR_ARGS);
+	{
+		/* ~/ with a $HOME that is not an absolute path */
+		char *saved = strdup(getenv("HOME"));
+		CHECK(saved && setenv("HOME", "relative", 1) == 0);
+		CHECK_INT(open_store(&in, ccredi_store_file_initvt, 1, home_arg),
+		          CCRED_STORE_ERR_ARGS);
+		CHECK_STR(err, "file ~/sub/dir/secret: $HOME is not set to an absolute path");
+		CHECK(setenv("HOME", saved, 1) == 0);
+		free(saved);
+	}
 	CHECK_INT(open_store(&in, ccredi_store_file_initvt, 0, NULL), CCRED_STORE_ERR_ARGS);
 
 	p = path_in("s");
